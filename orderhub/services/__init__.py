@@ -1,0 +1,1 @@
+"""The only code in the core that writes. Import services from their modules."""

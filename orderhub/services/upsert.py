@@ -1,0 +1,177 @@
+"""Idempotent order upsert: one order per shop + platform order id, whatever delivers it and in what order."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from orderhub import personal_data
+from orderhub.dispatch import announce
+from orderhub.events import (
+    Actor,
+    order_amount_discrepancy_event,
+    order_received_event,
+    order_status_conflict_event,
+    order_updated_event,
+)
+from orderhub.locks import lock_order_by_platform_id
+from orderhub.models import Order, OrderLine, Shop
+from orderhub.normalized import NormalizedOrder
+from orderhub.services.holds import hold_place
+from orderhub.services.lines import order_lines_map
+from orderhub.services.orders import apply_status
+from orderhub.status import STATUS_ANNOUNCEMENTS, HoldKind, OrderStatus, transition_allowed
+
+AMOUNT_FIELDS = ("goods_amount", "shipping_fee", "discount", "paid_amount")
+# Platform flags that stop an order for a person (PAID_FORBID_CONSIGN, JD LOCKED, Shopee IN_CANCEL).
+BLOCKING_FLAGS = {"platform_blocked", "cancel_requested"}
+
+
+@dataclass(frozen=True)
+class UpsertOutcome:
+    order_id: int
+    result: str  # created | updated | unchanged | stale
+
+
+def order_upsert(*, shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> UpsertOutcome:
+    with transaction.atomic():
+        order = lock_order_by_platform_id(shop_id=shop.pk, platform_order_id=incoming.platform_order_id)
+        if order is None:
+            try:
+                with transaction.atomic():
+                    order = _create(shop, incoming, actor, raw_payload)
+                return UpsertOutcome(order.pk, "created")
+            except IntegrityError:
+                # A concurrent delivery of the same order inserted it first: update that row instead.
+                order = lock_order_by_platform_id(shop_id=shop.pk, platform_order_id=incoming.platform_order_id)
+                if order is None:
+                    raise
+        return UpsertOutcome(order.pk, _update(order, incoming, actor, raw_payload))
+
+
+def _scalar_fields(incoming: NormalizedOrder) -> dict:
+    receiver = incoming.receiver
+    return {
+        "raw_status": incoming.raw_status,
+        "buyer_id": incoming.buyer_id,
+        "receiver_name": receiver.name,
+        "receiver_phone": receiver.phone,
+        "receiver_phone_hash": personal_data.phone_lookup_hash(receiver.phone),
+        "receiver_province": receiver.province,
+        "receiver_city": receiver.city,
+        "receiver_district": receiver.district,
+        "receiver_detail": receiver.detail,
+        "currency": incoming.currency,
+        "platform_created_at": incoming.created_at,
+        "platform_paid_at": incoming.paid_at,
+        "platform_updated_at": incoming.updated_at,
+        "buyer_remark": incoming.buyer_remark,
+        "seller_remark": incoming.seller_remark,
+    }
+
+
+def _amounts(source) -> dict[str, Decimal]:
+    return {name: Decimal(getattr(source, name)) for name in AMOUNT_FIELDS}
+
+
+def _create(shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> Order:
+    order = Order.objects.create(
+        shop=shop, platform_order_id=incoming.platform_order_id, status=incoming.status,
+        raw_payload=raw_payload, **_scalar_fields(incoming), **_amounts(incoming),
+    )
+    _replace_lines(order, incoming)
+    order_received_event(order=order, actor=actor, source=actor.label)
+    order_lines_map(order=order, actor=actor)
+    _place_flag_holds(order, incoming, actor)
+    if incoming.status == OrderStatus.PAID:
+        announce(STATUS_ANNOUNCEMENTS[OrderStatus.PAID], order_id=order.pk)
+    return order
+
+
+def _replace_lines(order: Order, incoming: NormalizedOrder) -> None:
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order, platform_line_id=line.platform_line_id, platform_sku_id=line.platform_sku_id,
+            outer_sku_code=line.outer_sku_code, title=line.title[:300], quantity=line.quantity,
+            unit_price=line.unit_price, paid_amount=line.paid_amount,
+        )
+        for line in incoming.lines
+    )
+
+
+def _line_signature(lines) -> list[tuple]:
+    return sorted((line.platform_sku_id, line.outer_sku_code, line.quantity, Decimal(line.paid_amount)) for line in lines)
+
+
+def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> str:
+    if incoming.updated_at and order.platform_updated_at and incoming.updated_at < order.platform_updated_at:
+        return "stale"
+    reported = _scalar_fields(incoming)
+    changed = [name for name, value in reported.items() if getattr(order, name) != value]
+    for name in changed:
+        setattr(order, name, reported[name])
+    amounts_before, amounts_now = _amounts(order), _amounts(incoming)
+    lines_differ = _line_signature(order.lines.all()) != _line_signature(incoming.lines)
+    if amounts_before != amounts_now or lines_differ:
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            # Before payment the seller may still change prices and the buyer the basket.
+            for name, value in amounts_now.items():
+                setattr(order, name, value)
+            changed += [name for name in AMOUNT_FIELDS if amounts_before[name] != amounts_now[name]]
+            if lines_differ:
+                _replace_lines(order, incoming)
+                changed.append("lines")
+        else:
+            _record_discrepancy(order, incoming, actor, amounts_before, amounts_now)
+    status_changes = incoming.status != order.status
+    if not changed and not status_changes:
+        return "unchanged"
+    order.raw_payload = raw_payload
+    order.save()
+    if changed:
+        order_updated_event(order=order, actor=actor, changed_fields=_redacted(changed))
+        if "lines" in changed:
+            order_lines_map(order=order, actor=actor)
+    if status_changes:
+        _apply_reported_status(order, incoming, actor)
+    _place_flag_holds(order, incoming, actor)
+    return "updated"
+
+
+def _redacted(changed: list[str]) -> list[str]:
+    return [name for name in changed if name != "receiver_phone_hash"]
+
+
+def _record_discrepancy(order, incoming, actor, amounts_before, amounts_now) -> None:
+    ours = {name: str(value) for name, value in amounts_before.items()}
+    reported = {name: str(value) for name, value in amounts_now.items()}
+    order_amount_discrepancy_event(order=order, actor=actor, ours=ours, reported=reported)
+    hold_place(
+        order=order, kind=HoldKind.AMOUNT_DISCREPANCY, actor=actor,
+        reason=f"platform reports paid {reported['paid_amount']}, we hold {ours['paid_amount']}",
+        details={"ours": ours, "reported": reported},
+    )
+
+
+def _apply_reported_status(order: Order, incoming: NormalizedOrder, actor: Actor) -> None:
+    if transition_allowed(order.status, incoming.status):
+        apply_status(order=order, to_status=incoming.status, actor=actor, reason="reported by platform")
+        return
+    order_status_conflict_event(
+        order=order, actor=actor, current=order.status, reported=incoming.status, raw_status=incoming.raw_status
+    )
+    hold_place(
+        order=order, kind=HoldKind.STATUS_CONFLICT, actor=actor,
+        reason=f"platform reports {incoming.raw_status} ({incoming.status}) but the order is {order.status}",
+        details={"current": order.status, "reported": incoming.status, "raw_status": incoming.raw_status},
+    )
+
+
+def _place_flag_holds(order: Order, incoming: NormalizedOrder, actor: Actor) -> None:
+    for flag in sorted(incoming.flags & BLOCKING_FLAGS):
+        hold_place(
+            order=order, kind=HoldKind.PLATFORM_BLOCKED, actor=actor,
+            reason=f"platform status {incoming.raw_status}: {flag.replace('_', ' ')}",
+            details={"flag": flag, "raw_status": incoming.raw_status},
+        )
