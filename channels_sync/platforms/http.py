@@ -1,0 +1,69 @@
+"""HTTP for platform clients: one place that maps transport failures and retries calls."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import httpx
+from django.conf import settings
+
+from channels_sync.platforms.base import PlatformError, RateLimited
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    """Sends a request; network failures and gateway 5xx become retryable PlatformErrors."""
+    try:
+        response = http.request(method, url, **kwargs)
+    except httpx.TransportError as exc:
+        raise PlatformError(f"cannot reach {url}: {exc.__class__.__name__}", code="network", retryable=True) from exc
+    if response.status_code == 429:
+        retry_after = float(response.headers.get("Retry-After") or 1)
+        raise RateLimited(f"HTTP 429 from {url}", retry_after=retry_after, code="429")
+    if response.status_code >= 500:
+        raise PlatformError(
+            f"HTTP {response.status_code} from {url}", code=str(response.status_code), retryable=True
+        )
+    return response
+
+
+def json_body(response: httpx.Response) -> dict:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise PlatformError(
+            f"HTTP {response.status_code}: response is not JSON: {response.text[:200]!r}", code="bad_response"
+        ) from exc
+
+
+def with_retries(call: Callable[[], T], *, what: str) -> T:
+    """Runs a platform call, sleeping out rate limits (with jitter) and retrying transient failures.
+
+    Delays come from settings so tests can shrink them: CHANNEL_RETRY_DELAY_SECONDS (default 30),
+    CHANNEL_RETRY_ATTEMPTS (default 3 retries) and CHANNEL_MAX_RATE_LIMIT_SLEEP_SECONDS.
+    """
+    attempts = getattr(settings, "CHANNEL_RETRY_ATTEMPTS", 3)
+    delay = getattr(settings, "CHANNEL_RETRY_DELAY_SECONDS", 30)
+    max_sleep = getattr(settings, "CHANNEL_MAX_RATE_LIMIT_SLEEP_SECONDS", 120)
+    for attempt in range(attempts + 1):
+        try:
+            return call()
+        except RateLimited as exc:
+            if attempt == attempts:
+                raise
+            pause = min(exc.retry_after, max_sleep) * getattr(settings, "CHANNEL_RATE_LIMIT_SLEEP_FACTOR", 1)
+            pause += random.uniform(0, pause * 0.2)  # noqa: S311 - jitter, not crypto
+            logger.warning("%s rate limited (%s); sleeping %.1fs", what, exc.code, pause)
+            time.sleep(pause)
+        except PlatformError as exc:
+            if not exc.retryable or attempt == attempts:
+                raise
+            logger.warning("%s failed (%s), retry %d/%d in %ss", what, exc, attempt + 1, attempts, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
