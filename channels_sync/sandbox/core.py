@@ -81,6 +81,9 @@ class Faults:
     duplicate_push_rate: float = 0.0
     out_of_order_push_rate: float = 0.0
     malformed_push_rate: float = 0.0
+    # Deterministic faults for tests: the next N API calls are throttled / answer 503.
+    throttle_next: int = 0
+    fail_next: int = 0
 
 
 @dataclass
@@ -146,6 +149,15 @@ class SandboxState:
         """Orders modified in [start, end], newest first (as most platforms sort)."""
         found = [o for o in self.shop_orders(platform, shop_id) if start <= o.updated_at <= end]
         return sorted(found, key=lambda o: (o.updated_at, o.order_id), reverse=True)
+
+    def take(self, counter: str) -> bool:
+        """Consumes one unit of a deterministic fault counter (`throttle_next`, `fail_next`)."""
+        with self.lock:
+            remaining = getattr(self.faults, counter)
+            if remaining <= 0:
+                return False
+            setattr(self.faults, counter, remaining - 1)
+            return True
 
     def chance(self, probability: float) -> bool:
         with self.lock:

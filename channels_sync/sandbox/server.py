@@ -33,9 +33,9 @@ def dispatch(state: SandboxState, platform: str, request: Request) -> Response:
         time.sleep(faults.latency_ms / 1000)
     with state.lock:
         state.calls.append((platform, request.path))
-    if state.chance(faults.throttle_rate):
+    if state.take("throttle_next") or state.chance(faults.throttle_rate):
         return module.throttled(faults.throttle_retry_after)
-    if state.chance(faults.error_rate):
+    if state.take("fail_next") or state.chance(faults.error_rate):
         return Response(503, {"error": "sandbox injected a server error"})
     return module.handle(request, state)
 
