@@ -33,6 +33,11 @@ class EncryptedJSONField(models.TextField):
             return {}
         return json.loads(personal_data.decrypt(value))
 
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.JSONField(**{"required": not self.blank, "label": self.verbose_name, **kwargs})
+
     def to_python(self, value):
         if isinstance(value, dict) or value is None:
             return value or {}

@@ -147,7 +147,7 @@ class Order(models.Model):
     buyer_remark = models.TextField(_("buyer remark"), blank=True)
     seller_remark = models.TextField(_("seller remark"), blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)
-    raw_payload = models.JSONField(_("platform payload"), default=dict, blank=True)
+    raw_payload = EncryptedJSONField(_("platform payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -76,10 +76,8 @@ def mask_name(name: str) -> str:
 
 
 def mask_address(detail: str) -> str:
-    if not detail:
-        return ""
-    visible = min(3, max(len(detail) // 4, 1))
-    return detail[:visible] + "****"
+    """Street and door are hidden whole: province, city and district stay visible beside them."""
+    return "****" if detail else ""
 
 
 def can_view(user) -> bool:
@@ -92,3 +90,29 @@ MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 def redact_text(text: str) -> str:
     """Masks mainland mobile numbers wherever they appear in free text (log lines, error messages)."""
     return MOBILE_IN_TEXT.sub(r"\1****\2", text)
+
+
+# Platform payload keys that carry a receiver's or buyer's personal data, across the eight platforms.
+PAYLOAD_PERSONAL_KEYS = frozenset({
+    "receiver_name", "receiver_mobile", "receiver_phone", "receiver_address", "receiver_tel",
+    "receiver_name_mask", "receiver_phone_mask", "receiver_address_mask", "buyer_phone",
+    "fullname", "fullAddress", "mobile", "telephone", "phone", "name", "address", "full_address",
+    "first_name", "last_name", "address1", "address2", "address3", "address4", "address5",
+    "encrypt_post_receiver", "encrypt_post_tel", "encrypt_detail", "post_receiver", "post_tel",
+    "delivery_address", "detail", "email", "contact_email",
+})
+
+
+def redact_payload(value):
+    """A copy of a platform payload with every personal value masked, for users without permission."""
+    if isinstance(value, dict):
+        return {
+            key: ("****" if key in PAYLOAD_PERSONAL_KEYS and isinstance(item, str | int) and item != ""
+                  else redact_payload(item))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_payload(item) for item in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value

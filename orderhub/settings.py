@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ORDERHUB_VAR_DIR", BASE_DIR / "var"))
@@ -19,10 +19,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
-# The demo key is public on purpose: production must set SECRET_KEY (check --deploy flags it otherwise).
-SECRET_KEY = os.environ.get("SECRET_KEY", "orderhub-demo-insecure-secret-key-change-me")
+HTTPS = env_bool("ORDERHUB_HTTPS")
+# The demo keys are public on purpose; production refuses to start with them (see HTTPS below).
+DEMO_SECRET_KEY = "django-insecure-orderhub-demo-key-change-me-in-production-0000"
+DEMO_FIELD_ENCRYPTION_KEY = "xOK9zLxGmqSxq8Q3nF_7gm3lfvq0kvKMpe3dmjTP1aU="
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 # Comma-separated Fernet keys, newest first, so keys can be rotated without losing old ciphertext.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "xOK9zLxGmqSxq8Q3nF_7gm3lfvq0kvKMpe3dmjTP1aU=")
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", DEMO_FIELD_ENCRYPTION_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -114,24 +117,30 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and env_bool("ORDERHUB_MANIFEST_STATIC", True)
+            if env_bool("ORDERHUB_MANIFEST_STATIC", HTTPS)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 
+# Without collectstatic (the demo) whitenoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = not HTTPS
+
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "console-home"
 
-# Security: strict by default; the demo (`make run`) runs plain HTTP on localhost and relaxes these.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# Behind TLS in production (ORDERHUB_HTTPS=1): HTTPS only, secure cookies, HSTS, and the demo keys refused.
+# Without it (the demo on localhost, tests) plain HTTP works.
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", HTTPS) else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if HTTPS and (SECRET_KEY == DEMO_SECRET_KEY or FIELD_ENCRYPTION_KEY == DEMO_FIELD_ENCRYPTION_KEY):
+    raise ImproperlyConfigured("production (ORDERHUB_HTTPS=1) needs its own SECRET_KEY and FIELD_ENCRYPTION_KEY")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -154,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orderhub.status.OrderStatus",
+        "HoldStatusEnum": "orderhub.models.HoldStatus",
+    },
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -194,3 +207,4 @@ LOGGING = {
 }
 
 ORDERHUB_SANDBOX = env_bool("ORDERHUB_SANDBOX", True)
+ORDERHUB_SANDBOX_URL = os.environ.get("ORDERHUB_SANDBOX_URL", "http://127.0.0.1:8700")

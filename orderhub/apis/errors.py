@@ -1,6 +1,7 @@
 """One JSON error shape for every API error: {"error": {"code", "message", "details"}}."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,6 +22,9 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": exc.message, "details": exc.details}
         return Response({"error": body}, status=exc.http_status)
+    if isinstance(exc, ProtectedError):
+        body = {"code": "protected", "message": "still referenced by other records; deactivate it instead", "details": {}}
+        return Response({"error": body}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)

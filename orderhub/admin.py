@@ -1,0 +1,334 @@
+"""The customer-service console: orders, the hold queue, shops and master data."""
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from orderhub import personal_data
+from orderhub.events import Actor
+from orderhub.exceptions import ApplicationError
+from orderhub.imports import SkuMappingItemResource, SkuResource
+from orderhub.models import Hold, HoldStatus, Order, OrderEvent, OrderLine, Shop, Sku, SkuMapping, SkuMappingItem
+from orderhub.selectors import orders_for_user, shops_for_user, with_open_hold_flag
+from orderhub.services.holds import hold_resolve
+from orderhub.services.lines import orders_remap_for_mapping
+from orderhub.services.orders import order_cancel, order_mark_priority
+from orderhub.status import HoldResolution
+
+admin.site.site_header = _("OrderHub console")
+admin.site.site_title = _("OrderHub")
+admin.site.index_title = _("Orders, holds and master data")
+admin.site.site_url = "/"
+
+
+def run_service(modeladmin, request, items, call, done_message):
+    """Runs a service per selected item; each failure is reported, the others still go through."""
+    done = 0
+    for item in items:
+        try:
+            call(item)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{item}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+
+
+# ---- personal data, masked per request ---------------------------------------------------------
+
+def _personal_columns(request):
+    allowed = personal_data.can_view(request.user)
+
+    def receiver(order):
+        name, phone = order.receiver_name, order.receiver_phone
+        return f"{name} {phone}" if allowed else f"{personal_data.mask_name(name)} {personal_data.mask_phone(phone)}"
+
+    def address(order):
+        detail = order.receiver_detail if allowed else personal_data.mask_address(order.receiver_detail)
+        return f"{order.receiver_province}{order.receiver_city}{order.receiver_district} {detail}"
+
+    def raw_payload(order):
+        payload = order.raw_payload if allowed else personal_data.redact_payload(order.raw_payload)
+        return format_html("<pre class='raw-payload'>{}</pre>", json.dumps(payload, ensure_ascii=False, indent=2))
+
+    receiver.short_description = _("receiver")
+    address.short_description = _("address")
+    raw_payload.short_description = _("platform payload")
+    return receiver, address, raw_payload
+
+
+# ---- orders ------------------------------------------------------------------------------------
+
+class OpenHoldFilter(admin.SimpleListFilter):
+    title = _("open hold")
+    parameter_name = "has_open_hold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return with_open_hold_flag(queryset).filter(has_open_hold=self.value() == "yes")
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = readonly_fields = (
+        "title", "platform_sku_id", "outer_sku_code", "quantity", "unit_price", "paid_amount", "is_gift", "mapped_to",
+    )
+
+    @admin.display(description=_("our SKUs"))
+    def mapped_to(self, line):
+        mapped = [f"{m.sku.code} × {m.quantity}" for m in line.mapped_skus.all()]
+        return ", ".join(mapped) or format_html("<strong style='color:#ba2121'>{}</strong>", _("unmapped"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("mapped_skus__sku")
+
+
+class HoldInline(ReadOnlyInline):
+    model = Hold
+    fields = readonly_fields = ("level", "kind", "reason", "status", "created_at", "resolution", "resolved_by", "resolved_at")
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    verbose_name_plural = _("timeline")
+    fields = readonly_fields = ("created_at", "type", "actor", "facts")
+
+    @admin.display(description=_("by"))
+    def actor(self, event):
+        return event.actor_user or f"{event.get_actor_type_display()}: {event.actor_label}"
+
+    @admin.display(description=_("facts"))
+    def facts(self, event):
+        return json.dumps(event.parameters, ensure_ascii=False)[:500]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor_user")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_filter = (
+        "shop", "shop__platform", "status", OpenHoldFilter, "is_priority", ("platform_paid_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("platform_order_id", "tracking_number")
+    search_help_text = _("Platform order id, tracking number, or the receiver's full phone number.")
+    inlines = (OrderLineInline, HoldInline, OrderEventInline)
+    actions = ("cancel_orders", "mark_priority", "approve_holds")
+    list_select_related = ("shop",)
+    list_per_page = 50
+    date_hierarchy = "platform_paid_at"
+
+    def get_list_display(self, request):
+        receiver, address, _ = _personal_columns(request)
+        return ("platform_order_id", "shop", "status", "raw_status", "paid_amount", receiver, "open_holds",
+                "is_priority", "platform_paid_at")
+
+    def get_fields(self, request, obj=None):
+        receiver, address, raw_payload = _personal_columns(request)
+        return (
+            "shop", "platform_order_id", "status", "raw_status", "is_priority", "buyer_id", receiver, address,
+            "currency", "goods_amount", "shipping_fee", "discount", "paid_amount", "platform_created_at",
+            "platform_paid_at", "platform_updated_at", "tracking_number", "buyer_remark", "seller_remark",
+            "created_at", raw_payload,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_queryset(self, request):
+        return with_open_hold_flag(orders_for_user(request.user))
+
+    @admin.display(description=_("open holds"), boolean=True, ordering="has_open_hold")
+    def open_holds(self, order):
+        return order.has_open_hold
+
+    def get_search_results(self, request, queryset, search_term):
+        phone = personal_data.normalize_phone(search_term)
+        if len(phone) >= 7 and phone == search_term.strip().replace(" ", "").replace("-", "").lstrip("+"):
+            by_phone = queryset.filter(receiver_phone_hash=personal_data.phone_lookup_hash(phone))
+            if by_phone.exists():
+                return by_phone, False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("orderhub.cancel_order")
+
+    def has_priority_permission(self, request):
+        return request.user.has_perm("orderhub.mark_priority")
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("orderhub.resolve_hold")
+
+    @admin.action(description=_("Cancel the selected orders"), permissions=["cancel"])
+    def cancel_orders(self, request, queryset):
+        actor = Actor.of_user(request.user)
+        run_service(self, request, queryset, lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled in console"),
+                    str(_("{count} orders cancelled.")))
+
+    @admin.action(description=_("Mark the selected orders as priority"), permissions=["priority"])
+    def mark_priority(self, request, queryset):
+        actor = Actor.of_user(request.user)
+        run_service(self, request, queryset, lambda o: order_mark_priority(order_id=o.pk, actor=actor, reason="console"),
+                    str(_("{count} orders marked as priority.")))
+
+    @admin.action(description=_("Approve the open holds of the selected orders"), permissions=["resolve"])
+    def approve_holds(self, request, queryset):
+        actor = Actor.of_user(request.user)
+        holds = Hold.objects.filter(order__in=queryset, status=HoldStatus.OPEN)
+        run_service(self, request, holds, lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
+                    str(_("{count} holds approved.")))
+
+
+# ---- the decision queue ------------------------------------------------------------------------
+
+class HoldStatusFilter(admin.SimpleListFilter):
+    """Open holds by default: the queue is what still needs a decision."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*HoldStatus.choices, ("all", _("All"))]
+
+    def choices(self, changelist):
+        value = self.value() or HoldStatus.OPEN
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or HoldStatus.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+@admin.register(Hold)
+class HoldAdmin(admin.ModelAdmin):
+    list_display = ("order_link", "level", "kind", "reason", "created_at", "status", "resolution", "resolved_by")
+    list_filter = (HoldStatusFilter, "level", "kind", "order__shop")
+    search_fields = ("order__platform_order_id", "reason")
+    actions = ("approve", "cancel_orders")
+    list_select_related = ("order", "order__shop", "resolved_by")
+    ordering = ("-order__is_priority", "-level", "created_at")
+    fields = readonly_fields = (
+        "order_link", "kind", "level", "reason", "details", "status", "created_at",
+        "resolution", "resolution_note", "resolved_by", "resolved_at",
+    )
+
+    @admin.display(description=_("order"), ordering="order__platform_order_id")
+    def order_link(self, hold):
+        return format_html('<a href="../order/{}/change/">{}</a>', hold.order_id, hold.order)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(order__in=orders_for_user(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("orderhub.resolve_hold")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("orderhub.cancel_order")
+
+    @admin.action(description=_("Approve: release the order"), permissions=["resolve"])
+    def approve(self, request, queryset):
+        actor = Actor.of_user(request.user)
+        run_service(self, request, queryset.filter(status=HoldStatus.OPEN),
+                    lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
+                    str(_("{count} holds approved.")))
+
+    @admin.action(description=_("Cancel the held orders"), permissions=["cancel"])
+    def cancel_orders(self, request, queryset):
+        actor = Actor.of_user(request.user)
+        order_ids = set(queryset.values_list("order_id", flat=True))
+        run_service(self, request, Order.objects.filter(pk__in=order_ids),
+                    lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled from the hold queue"),
+                    str(_("{count} orders cancelled.")))
+
+
+# ---- shops and master data ---------------------------------------------------------------------
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "platform", "platform_shop_id", "active", "pull_enabled", "token_expires_at")
+    list_filter = ("platform", "active")
+    search_fields = ("code", "name", "platform_shop_id")
+    filter_horizontal = ("staff",)
+
+    def get_queryset(self, request):
+        return shops_for_user(request.user)
+
+
+@admin.register(Sku)
+class SkuAdmin(ImportExportModelAdmin):
+    resource_classes = [SkuResource]
+    list_display = ("code", "name", "barcode", "weight_g", "price", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "name", "barcode")
+
+
+class SkuMappingItemInline(admin.TabularInline):
+    model = SkuMappingItem
+    extra = 1
+    min_num = 1
+    autocomplete_fields = ("sku",)
+
+
+@admin.register(SkuMapping)
+class SkuMappingAdmin(ImportExportModelAdmin):
+    resource_classes = [SkuMappingItemResource]
+    list_display = ("shop", "platform_sku_id", "outer_sku_code", "title", "components", "updated_at")
+    list_filter = ("shop",)
+    search_fields = ("platform_sku_id", "outer_sku_code", "title", "items__sku__code")
+    inlines = (SkuMappingItemInline,)
+
+    @admin.display(description=_("our SKUs"))
+    def components(self, mapping):
+        return ", ".join(f"{item.sku.code} × {item.quantity}" for item in mapping.items.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(shop__in=shops_for_user(request.user)).prefetch_related("items__sku")
+
+    def get_export_queryset(self, request):
+        return SkuMappingItem.objects.filter(mapping__in=self.get_queryset(request)).select_related("mapping__shop", "sku")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        orders_remap_for_mapping(mapping=form.instance, actor=Actor.of_user(request.user))

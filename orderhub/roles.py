@@ -1,0 +1,52 @@
+"""The staff roles and what each may do. Migrations call `roles_sync` so a fresh database has them.
+
+Later apps add their permissions to these lists and call `roles_sync` from a migration of their own.
+"""
+
+CUSTOMER_SERVICE = "客服 customer service"
+WAREHOUSE = "仓库 warehouse"
+FINANCE = "财务 finance"
+ADMINISTRATOR = "管理员 administrator"
+
+_VIEW_MASTER_DATA = ["orderhub.view_shop", "orderhub.view_sku", "orderhub.view_skumapping", "orderhub.view_skumappingitem"]
+_VIEW_ORDERS = ["orderhub.view_order", "orderhub.view_orderline", "orderhub.view_orderlinesku", "orderhub.view_orderevent", "orderhub.view_hold"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_SERVICE: [
+        *_VIEW_MASTER_DATA, *_VIEW_ORDERS,
+        "orderhub.add_skumapping", "orderhub.change_skumapping", "orderhub.add_skumappingitem",
+        "orderhub.change_skumappingitem", "orderhub.delete_skumappingitem",
+        "orderhub.change_hold", "orderhub.resolve_hold", "orderhub.cancel_order", "orderhub.mark_priority",
+    ],
+    WAREHOUSE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, "orderhub.change_sku"],
+    FINANCE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS],
+    # Administrators get every permission of OrderHub's apps plus user management.
+    ADMINISTRATOR: [],
+}
+ADMINISTRATOR_APPS = ("orderhub", "channels_sync", "fulfillment", "refunds", "auth", "authtoken", "django_q")
+
+
+def roles_sync(apps, schema_editor=None) -> None:
+    """Creates the role groups and sets their permissions (idempotent; usable from migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if role == ADMINISTRATOR:
+            permissions = Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS)
+        else:
+            wanted = {tuple(code.split(".", 1)) for code in codes}
+            permissions = [
+                p for p in Permission.objects.select_related("content_type")
+                if (p.content_type.app_label, p.codename) in wanted
+            ]
+            missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}
+            if missing:
+                raise RuntimeError(f"role {role} names unknown permissions: {sorted(missing)}")
+        group.permissions.set(permissions)
