@@ -11,7 +11,17 @@ from orderhub import personal_data
 from orderhub.events import Actor
 from orderhub.exceptions import ApplicationError
 from orderhub.imports import SkuMappingItemResource, SkuResource
-from orderhub.models import Hold, HoldStatus, Order, OrderEvent, OrderLine, Shop, Sku, SkuMapping, SkuMappingItem
+from orderhub.models import (
+    Hold,
+    HoldStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shop,
+    Sku,
+    SkuMapping,
+    SkuMappingItem,
+)
 from orderhub.selectors import orders_for_user, shops_for_user, with_open_hold_flag
 from orderhub.services.holds import hold_resolve
 from orderhub.services.lines import orders_remap_for_mapping
@@ -39,12 +49,17 @@ def run_service(modeladmin, request, items, call, done_message):
 
 # ---- personal data, masked per request ---------------------------------------------------------
 
+
 def _personal_columns(request):
     allowed = personal_data.can_view(request.user)
 
     def receiver(order):
         name, phone = order.receiver_name, order.receiver_phone
-        return f"{name} {phone}" if allowed else f"{personal_data.mask_name(name)} {personal_data.mask_phone(phone)}"
+        return (
+            f"{name} {phone}"
+            if allowed
+            else f"{personal_data.mask_name(name)} {personal_data.mask_phone(phone)}"
+        )
 
     def address(order):
         detail = order.receiver_detail if allowed else personal_data.mask_address(order.receiver_detail)
@@ -52,7 +67,9 @@ def _personal_columns(request):
 
     def raw_payload(order):
         payload = order.raw_payload if allowed else personal_data.redact_payload(order.raw_payload)
-        return format_html("<pre class='raw-payload'>{}</pre>", json.dumps(payload, ensure_ascii=False, indent=2))
+        return format_html(
+            "<pre class='raw-payload'>{}</pre>", json.dumps(payload, ensure_ascii=False, indent=2)
+        )
 
     receiver.short_description = _("receiver")
     address.short_description = _("address")
@@ -61,6 +78,7 @@ def _personal_columns(request):
 
 
 # ---- orders ------------------------------------------------------------------------------------
+
 
 class OpenHoldFilter(admin.SimpleListFilter):
     title = _("open hold")
@@ -90,7 +108,14 @@ class ReadOnlyInline(admin.TabularInline):
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = readonly_fields = (
-        "title", "platform_sku_id", "outer_sku_code", "quantity", "unit_price", "paid_amount", "is_gift", "mapped_to",
+        "title",
+        "platform_sku_id",
+        "outer_sku_code",
+        "quantity",
+        "unit_price",
+        "paid_amount",
+        "is_gift",
+        "mapped_to",
     )
 
     @admin.display(description=_("our SKUs"))
@@ -104,7 +129,16 @@ class OrderLineInline(ReadOnlyInline):
 
 class HoldInline(ReadOnlyInline):
     model = Hold
-    fields = readonly_fields = ("level", "kind", "reason", "status", "created_at", "resolution", "resolved_by", "resolved_at")
+    fields = readonly_fields = (
+        "level",
+        "kind",
+        "reason",
+        "status",
+        "created_at",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
+    )
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -127,7 +161,12 @@ class OrderEventInline(ReadOnlyInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_filter = (
-        "shop", "shop__platform", "status", OpenHoldFilter, "is_priority", ("platform_paid_at", admin.DateFieldListFilter),
+        "shop",
+        "shop__platform",
+        "status",
+        OpenHoldFilter,
+        "is_priority",
+        ("platform_paid_at", admin.DateFieldListFilter),
     )
     search_fields = ("platform_order_id", "tracking_number")
     search_help_text = _("Platform order id, tracking number, or the receiver's full phone number.")
@@ -138,17 +177,43 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "platform_paid_at"
 
     def get_list_display(self, request):
-        receiver, address, _ = _personal_columns(request)
-        return ("platform_order_id", "shop", "status", "raw_status", "paid_amount", receiver, "open_holds",
-                "is_priority", "platform_paid_at")
+        receiver = _personal_columns(request)[0]
+        return (
+            "platform_order_id",
+            "shop",
+            "status",
+            "raw_status",
+            "paid_amount",
+            receiver,
+            "open_holds",
+            "is_priority",
+            "platform_paid_at",
+        )
 
     def get_fields(self, request, obj=None):
         receiver, address, raw_payload = _personal_columns(request)
         return (
-            "shop", "platform_order_id", "status", "raw_status", "is_priority", "buyer_id", receiver, address,
-            "currency", "goods_amount", "shipping_fee", "discount", "paid_amount", "platform_created_at",
-            "platform_paid_at", "platform_updated_at", "tracking_number", "buyer_remark", "seller_remark",
-            "created_at", raw_payload,
+            "shop",
+            "platform_order_id",
+            "status",
+            "raw_status",
+            "is_priority",
+            "buyer_id",
+            receiver,
+            address,
+            "currency",
+            "goods_amount",
+            "shipping_fee",
+            "discount",
+            "paid_amount",
+            "platform_created_at",
+            "platform_paid_at",
+            "platform_updated_at",
+            "tracking_number",
+            "buyer_remark",
+            "seller_remark",
+            "created_at",
+            raw_payload,
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -190,24 +255,40 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected orders"), permissions=["cancel"])
     def cancel_orders(self, request, queryset):
         actor = Actor.of_user(request.user)
-        run_service(self, request, queryset, lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled in console"),
-                    str(_("{count} orders cancelled.")))
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled in console"),
+            str(_("{count} orders cancelled.")),
+        )
 
     @admin.action(description=_("Mark the selected orders as priority"), permissions=["priority"])
     def mark_priority(self, request, queryset):
         actor = Actor.of_user(request.user)
-        run_service(self, request, queryset, lambda o: order_mark_priority(order_id=o.pk, actor=actor, reason="console"),
-                    str(_("{count} orders marked as priority.")))
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda o: order_mark_priority(order_id=o.pk, actor=actor, reason="console"),
+            str(_("{count} orders marked as priority.")),
+        )
 
     @admin.action(description=_("Approve the open holds of the selected orders"), permissions=["resolve"])
     def approve_holds(self, request, queryset):
         actor = Actor.of_user(request.user)
         holds = Hold.objects.filter(order__in=queryset, status=HoldStatus.OPEN)
-        run_service(self, request, holds, lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
-                    str(_("{count} holds approved.")))
+        run_service(
+            self,
+            request,
+            holds,
+            lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
+            str(_("{count} holds approved.")),
+        )
 
 
 # ---- the decision queue ------------------------------------------------------------------------
+
 
 class HoldStatusFilter(admin.SimpleListFilter):
     """Open holds by default: the queue is what still needs a decision."""
@@ -234,15 +315,33 @@ class HoldStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Hold)
 class HoldAdmin(admin.ModelAdmin):
-    list_display = ("order_link", "level", "kind", "reason", "created_at", "status", "resolution", "resolved_by")
+    list_display = (
+        "order_link",
+        "level",
+        "kind",
+        "reason",
+        "created_at",
+        "status",
+        "resolution",
+        "resolved_by",
+    )
     list_filter = (HoldStatusFilter, "level", "kind", "order__shop")
     search_fields = ("order__platform_order_id", "reason")
     actions = ("approve", "cancel_orders")
     list_select_related = ("order", "order__shop", "resolved_by")
     ordering = ("-order__is_priority", "-level", "created_at")
     fields = readonly_fields = (
-        "order_link", "kind", "level", "reason", "details", "status", "created_at",
-        "resolution", "resolution_note", "resolved_by", "resolved_at",
+        "order_link",
+        "kind",
+        "level",
+        "reason",
+        "details",
+        "status",
+        "created_at",
+        "resolution",
+        "resolution_note",
+        "resolved_by",
+        "resolved_at",
     )
 
     @admin.display(description=_("order"), ordering="order__platform_order_id")
@@ -270,24 +369,41 @@ class HoldAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve: release the order"), permissions=["resolve"])
     def approve(self, request, queryset):
         actor = Actor.of_user(request.user)
-        run_service(self, request, queryset.filter(status=HoldStatus.OPEN),
-                    lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
-                    str(_("{count} holds approved.")))
+        run_service(
+            self,
+            request,
+            queryset.filter(status=HoldStatus.OPEN),
+            lambda h: hold_resolve(hold_id=h.pk, actor=actor, resolution=HoldResolution.APPROVE),
+            str(_("{count} holds approved.")),
+        )
 
     @admin.action(description=_("Cancel the held orders"), permissions=["cancel"])
     def cancel_orders(self, request, queryset):
         actor = Actor.of_user(request.user)
         order_ids = set(queryset.values_list("order_id", flat=True))
-        run_service(self, request, Order.objects.filter(pk__in=order_ids),
-                    lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled from the hold queue"),
-                    str(_("{count} orders cancelled.")))
+        run_service(
+            self,
+            request,
+            Order.objects.filter(pk__in=order_ids),
+            lambda o: order_cancel(order_id=o.pk, actor=actor, reason="cancelled from the hold queue"),
+            str(_("{count} orders cancelled.")),
+        )
 
 
 # ---- shops and master data ---------------------------------------------------------------------
 
+
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "platform", "platform_shop_id", "active", "pull_enabled", "token_expires_at")
+    list_display = (
+        "code",
+        "name",
+        "platform",
+        "platform_shop_id",
+        "active",
+        "pull_enabled",
+        "token_expires_at",
+    )
     list_filter = ("platform", "active")
     search_fields = ("code", "name", "platform_shop_id")
     filter_horizontal = ("staff",)
@@ -324,10 +440,17 @@ class SkuMappingAdmin(ImportExportModelAdmin):
         return ", ".join(f"{item.sku.code} × {item.quantity}" for item in mapping.items.all())
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(shop__in=shops_for_user(request.user)).prefetch_related("items__sku")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(shop__in=shops_for_user(request.user))
+            .prefetch_related("items__sku")
+        )
 
     def get_export_queryset(self, request):
-        return SkuMappingItem.objects.filter(mapping__in=self.get_queryset(request)).select_related("mapping__shop", "sku")
+        return SkuMappingItem.objects.filter(mapping__in=self.get_queryset(request)).select_related(
+            "mapping__shop", "sku"
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

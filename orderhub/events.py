@@ -28,21 +28,32 @@ class Actor:
 
 def _event(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
     return OrderEvent.objects.create(
-        order=order, type=type_, parameters=parameters,
-        actor_type=actor.type, actor_user_id=actor.user_id, actor_label=actor.label,
+        order=order,
+        type=type_,
+        parameters=parameters,
+        actor_type=actor.type,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
     )
 
 
 def order_received_event(*, order: Order, actor: Actor, source: str) -> OrderEvent:
-    return _event(order, "order_received", actor, source=source, status=order.status, raw_status=order.raw_status)
+    return _event(
+        order, "order_received", actor, source=source, status=order.status, raw_status=order.raw_status
+    )
 
 
 def order_status_changed_event(
     *, order: Order, actor: Actor, from_status: str, to_status: str, raw_status: str, reason: str
 ) -> OrderEvent:
     return _event(
-        order, "status_changed", actor,
-        from_status=from_status, to_status=to_status, raw_status=raw_status, reason=reason,
+        order,
+        "status_changed",
+        actor,
+        from_status=from_status,
+        to_status=to_status,
+        raw_status=raw_status,
+        reason=reason,
     )
 
 
@@ -68,13 +79,24 @@ def order_lines_mapped_event(*, order: Order, actor: Actor, mapped: list[dict], 
 
 def order_hold_placed_event(*, order: Order, hold: Hold, actor: Actor) -> OrderEvent:
     return _event(
-        order, "hold_placed", actor,
-        hold_id=hold.pk, kind=hold.kind, level=hold.level, reason=hold.reason, details=hold.details,
+        order,
+        "hold_placed",
+        actor,
+        hold_id=hold.pk,
+        kind=hold.kind,
+        level=hold.level,
+        reason=hold.reason,
+        details=hold.details,
     )
 
 
 def order_hold_resolved_event(*, order: Order, hold: Hold, actor: Actor) -> OrderEvent:
     return _event(
-        order, "hold_resolved", actor,
-        hold_id=hold.pk, kind=hold.kind, resolution=hold.resolution, note=hold.resolution_note,
+        order,
+        "hold_resolved",
+        actor,
+        hold_id=hold.pk,
+        kind=hold.kind,
+        resolution=hold.resolution,
+        note=hold.resolution_note,
     )

@@ -3,6 +3,8 @@
 Rows are validated like a form (model validation included); a sheet with any bad row imports nothing.
 """
 
+from decimal import InvalidOperation
+
 from import_export import fields, resources, widgets
 
 from orderhub.events import Actor
@@ -10,7 +12,28 @@ from orderhub.models import Shop, Sku, SkuMapping, SkuMappingItem
 from orderhub.services.lines import orders_remap_for_mapping
 
 
-class SkuResource(resources.ModelResource):
+class MoneyWidget(widgets.DecimalWidget):
+    """A bad amount becomes a field error shown on its row, not a crash of the whole import."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except InvalidOperation:
+            raise ValueError(f"not a valid amount: {value!r}") from None
+
+
+class AllOrNothingResource(resources.ModelResource):
+    """A sheet with any invalid row imports nothing, from the admin or from code."""
+
+    def import_data(self, dataset, **kwargs):
+        kwargs.setdefault("use_transactions", True)
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
+
+class SkuResource(AllOrNothingResource):
+    price = fields.Field(attribute="price", column_name="price", widget=MoneyWidget())
+
     class Meta:
         model = Sku
         import_id_fields = ("code",)
@@ -31,14 +54,16 @@ class SkuResource(resources.ModelResource):
 EXPORT_COLUMNS = ("shop", "platform_sku_id", "outer_sku_code", "title", "sku", "quantity")
 
 
-class SkuMappingItemResource(resources.ModelResource):
+class SkuMappingItemResource(AllOrNothingResource):
     """One row per mapped SKU: a bundle takes one row per component, with the same shop and key."""
 
     shop = fields.Field(attribute="mapping__shop__code", column_name="shop")
     platform_sku_id = fields.Field(attribute="mapping__platform_sku_id", column_name="platform_sku_id")
     outer_sku_code = fields.Field(attribute="mapping__outer_sku_code", column_name="outer_sku_code")
     title = fields.Field(attribute="mapping__title", column_name="title")
-    mapping = fields.Field(attribute="mapping", column_name="mapping", widget=widgets.ForeignKeyWidget(SkuMapping))
+    mapping = fields.Field(
+        attribute="mapping", column_name="mapping", widget=widgets.ForeignKeyWidget(SkuMapping)
+    )
     sku = fields.Field(attribute="sku", column_name="sku", widget=widgets.ForeignKeyWidget(Sku, field="code"))
     quantity = fields.Field(attribute="quantity", column_name="quantity", widget=widgets.IntegerWidget())
 
@@ -58,6 +83,11 @@ class SkuMappingItemResource(resources.ModelResource):
     def get_export_fields(self, selected_fields=None):
         return [self.fields[name] for name in EXPORT_COLUMNS]
 
+    def before_import(self, dataset, **kwargs):
+        # The sheet names the mapping by shop and key; the mapping id column is ours to fill per row.
+        if "mapping" not in (dataset.headers or []):
+            dataset.append_col([None] * len(dataset), header="mapping")
+
     def before_import_row(self, row, **kwargs):
         """Finds or creates the mapping a row belongs to, so the row itself only adds a component."""
         shop_code = str(row.get("shop") or "").strip()
@@ -70,9 +100,14 @@ class SkuMappingItemResource(resources.ModelResource):
             raise ValueError("platform_sku_id or outer_sku_code is required")
         if not row.get("quantity"):
             row["quantity"] = 1
-        key = {"platform_sku_id": platform_sku_id} if platform_sku_id else {"platform_sku_id": "", "outer_sku_code": outer_sku_code}
+        key = (
+            {"platform_sku_id": platform_sku_id}
+            if platform_sku_id
+            else {"platform_sku_id": "", "outer_sku_code": outer_sku_code}
+        )
         mapping, _ = SkuMapping.objects.get_or_create(
-            shop=shop, **key,
+            shop=shop,
+            **key,
             defaults={"outer_sku_code": outer_sku_code, "title": str(row.get("title") or "")[:200]},
         )
         row["mapping"] = mapping.pk

@@ -36,13 +36,19 @@ class Shop(models.Model):
     pull_interval_minutes = models.PositiveSmallIntegerField(_("pull every (minutes)"), default=5)
     pull_overlap_minutes = models.PositiveSmallIntegerField(_("pull window overlap (minutes)"), default=10)
     stock_ratio = models.DecimalField(
-        _("stock push ratio"), max_digits=4, decimal_places=2, default=1,
+        _("stock push ratio"),
+        max_digits=4,
+        decimal_places=2,
+        default=1,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     safety_stock = models.PositiveIntegerField(_("safety stock"), default=0)
     active = models.BooleanField(_("active"), default=True)
     staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="scoped_shops", verbose_name=_("scoped staff"),
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="scoped_shops",
+        verbose_name=_("scoped staff"),
         help_text=_("Staff limited to the shops listed here; staff listed on no shop see every shop."),
     )
 
@@ -79,11 +85,15 @@ class Sku(models.Model):
 class SkuMapping(models.Model):
     """A shop's platform SKU (by platform SKU id, else by outer code) → one or more of our SKUs."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name=_("shop"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name=_("shop")
+    )
     platform_sku_id = models.CharField(_("platform SKU id"), max_length=64, blank=True)
     outer_sku_code = models.CharField(_("outer SKU code"), max_length=64, blank=True)
     title = models.CharField(_("platform title"), max_length=200, blank=True)
-    skus = models.ManyToManyField(Sku, through="SkuMappingItem", related_name="mappings", verbose_name=_("SKUs"))
+    skus = models.ManyToManyField(
+        Sku, through="SkuMappingItem", related_name="mappings", verbose_name=_("SKUs")
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -95,11 +105,13 @@ class SkuMapping(models.Model):
                 condition=~Q(platform_sku_id="") | ~Q(outer_sku_code=""), name="sku_mapping_has_key"
             ),
             models.UniqueConstraint(
-                fields=["shop", "platform_sku_id"], condition=~Q(platform_sku_id=""),
+                fields=["shop", "platform_sku_id"],
+                condition=~Q(platform_sku_id=""),
                 name="sku_mapping_platform_sku_unique",
             ),
             models.UniqueConstraint(
-                fields=["shop", "outer_sku_code"], condition=Q(platform_sku_id=""),
+                fields=["shop", "outer_sku_code"],
+                condition=Q(platform_sku_id=""),
                 name="sku_mapping_outer_code_unique",
             ),
         ]
@@ -120,6 +132,9 @@ class SkuMappingItem(models.Model):
             models.UniqueConstraint(fields=["mapping", "sku"], name="sku_mapping_item_unique"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="sku_mapping_item_quantity_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.sku} × {self.quantity}"
 
 
 class Order(models.Model):
@@ -161,7 +176,9 @@ class Order(models.Model):
             ("mark_priority", _("Can mark orders as priority")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["shop", "platform_order_id"], name="order_shop_platform_id_unique"),
+            models.UniqueConstraint(
+                fields=["shop", "platform_order_id"], name="order_shop_platform_id_unique"
+            ),
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
             models.CheckConstraint(condition=Q(paid_amount__gte=0), name="order_paid_not_negative"),
         ]
@@ -181,13 +198,17 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), **MONEY, default=0)
     paid_amount = models.DecimalField(_("paid amount"), **MONEY, default=0)
     is_gift = models.BooleanField(_("gift"), default=False)
-    skus = models.ManyToManyField(Sku, through="OrderLineSku", related_name="order_lines", verbose_name=_("SKUs"))
+    skus = models.ManyToManyField(
+        Sku, through="OrderLineSku", related_name="order_lines", verbose_name=_("SKUs")
+    )
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["order", "id"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")
+        ]
 
     def __str__(self):
         return f"{self.title or self.outer_sku_code} × {self.quantity}"
@@ -208,6 +229,9 @@ class OrderLineSku(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_sku_quantity_positive"),
         ]
 
+    def __str__(self):
+        return f"{self.sku} × {self.quantity}"
+
 
 class ActorType(models.TextChoices):
     USER = "user", _("user")
@@ -223,7 +247,11 @@ class OrderEvent(models.Model):
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     actor_type = models.CharField(_("actor type"), max_length=8, choices=ActorType.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("user"),
     )
     actor_label = models.CharField(_("actor"), max_length=64, blank=True)
@@ -262,7 +290,11 @@ class Hold(models.Model):
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("resolved by"),
     )
     resolution = models.CharField(_("resolution"), max_length=32, choices=HoldResolution.choices, blank=True)

@@ -34,7 +34,9 @@ def decrypt(token: str) -> str:
     try:
         return _cipher().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("personal data cannot be decrypted with the configured FIELD_ENCRYPTION_KEY") from exc
+        raise ValueError(
+            "personal data cannot be decrypted with the configured FIELD_ENCRYPTION_KEY"
+        ) from exc
 
 
 def normalize_phone(phone: str) -> str:
@@ -93,22 +95,54 @@ def redact_text(text: str) -> str:
 
 
 # Platform payload keys that carry a receiver's or buyer's personal data, across the eight platforms.
-PAYLOAD_PERSONAL_KEYS = frozenset({
-    "receiver_name", "receiver_mobile", "receiver_phone", "receiver_address", "receiver_tel",
-    "receiver_name_mask", "receiver_phone_mask", "receiver_address_mask", "buyer_phone",
-    "fullname", "fullAddress", "mobile", "telephone", "phone", "name", "address", "full_address",
-    "first_name", "last_name", "address1", "address2", "address3", "address4", "address5",
-    "encrypt_post_receiver", "encrypt_post_tel", "encrypt_detail", "post_receiver", "post_tel",
-    "delivery_address", "detail", "email", "contact_email",
-})
+PAYLOAD_PERSONAL_KEYS = frozenset(
+    {
+        "receiver_name",
+        "receiver_mobile",
+        "receiver_phone",
+        "receiver_address",
+        "receiver_tel",
+        "receiver_name_mask",
+        "receiver_phone_mask",
+        "receiver_address_mask",
+        "buyer_phone",
+        "fullname",
+        "fullAddress",
+        "mobile",
+        "telephone",
+        "phone",
+        "name",
+        "address",
+        "full_address",
+        "first_name",
+        "last_name",
+        "address1",
+        "address2",
+        "address3",
+        "address4",
+        "address5",
+        "encrypt_post_receiver",
+        "encrypt_post_tel",
+        "encrypt_detail",
+        "post_receiver",
+        "post_tel",
+        "delivery_address",
+        "detail",
+        "email",
+        "contact_email",
+    }
+)
 
 
 def redact_payload(value):
     """A copy of a platform payload with every personal value masked, for users without permission."""
     if isinstance(value, dict):
         return {
-            key: ("****" if key in PAYLOAD_PERSONAL_KEYS and isinstance(item, str | int) and item != ""
-                  else redact_payload(item))
+            key: (
+                "****"
+                if key in PAYLOAD_PERSONAL_KEYS and isinstance(item, str | int) and item != ""
+                else redact_payload(item)
+            )
             for key, item in value.items()
         }
     if isinstance(value, list):

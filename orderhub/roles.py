@@ -8,15 +8,33 @@ WAREHOUSE = "仓库 warehouse"
 FINANCE = "财务 finance"
 ADMINISTRATOR = "管理员 administrator"
 
-_VIEW_MASTER_DATA = ["orderhub.view_shop", "orderhub.view_sku", "orderhub.view_skumapping", "orderhub.view_skumappingitem"]
-_VIEW_ORDERS = ["orderhub.view_order", "orderhub.view_orderline", "orderhub.view_orderlinesku", "orderhub.view_orderevent", "orderhub.view_hold"]
+_VIEW_MASTER_DATA = [
+    "orderhub.view_shop",
+    "orderhub.view_sku",
+    "orderhub.view_skumapping",
+    "orderhub.view_skumappingitem",
+]
+_VIEW_ORDERS = [
+    "orderhub.view_order",
+    "orderhub.view_orderline",
+    "orderhub.view_orderlinesku",
+    "orderhub.view_orderevent",
+    "orderhub.view_hold",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER_SERVICE: [
-        *_VIEW_MASTER_DATA, *_VIEW_ORDERS,
-        "orderhub.add_skumapping", "orderhub.change_skumapping", "orderhub.add_skumappingitem",
-        "orderhub.change_skumappingitem", "orderhub.delete_skumappingitem",
-        "orderhub.change_hold", "orderhub.resolve_hold", "orderhub.cancel_order", "orderhub.mark_priority",
+        *_VIEW_MASTER_DATA,
+        *_VIEW_ORDERS,
+        "orderhub.add_skumapping",
+        "orderhub.change_skumapping",
+        "orderhub.add_skumappingitem",
+        "orderhub.change_skumappingitem",
+        "orderhub.delete_skumappingitem",
+        "orderhub.change_hold",
+        "orderhub.resolve_hold",
+        "orderhub.cancel_order",
+        "orderhub.mark_priority",
     ],
     WAREHOUSE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, "orderhub.change_sku"],
     FINANCE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS],
@@ -43,7 +61,8 @@ def roles_sync(apps, schema_editor=None) -> None:
         else:
             wanted = {tuple(code.split(".", 1)) for code in codes}
             permissions = [
-                p for p in Permission.objects.select_related("content_type")
+                p
+                for p in Permission.objects.select_related("content_type")
                 if (p.content_type.app_label, p.codename) in wanted
             ]
             missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -91,11 +92,36 @@ def sku_resolution_for_shop(
 
 
 def _mapping_keys(platform_sku_ids: set[str], outer_codes: set[str]):
-    return Q(platform_sku_id__in=platform_sku_ids - {""}) | Q(platform_sku_id="", outer_sku_code__in=outer_codes)
+    return Q(platform_sku_id__in=platform_sku_ids - {""}) | Q(
+        platform_sku_id="", outer_sku_code__in=outer_codes
+    )
 
 
 def order_by_phone(phone: str) -> QuerySet[Order]:
     return Order.objects.filter(receiver_phone_hash=personal_data.phone_lookup_hash(phone))
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false/1/0/yes/no; anything else is an error rather than "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1", "yes"}:
+            return True
+        if text in {"false", "0", "no"}:
+            return False
+        raise forms.ValidationError(_("expected true or false"), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -107,8 +133,8 @@ class OrderFilter(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="platform_created_at", lookup_expr="lt")
     paid_after = django_filters.IsoDateTimeFilter(field_name="platform_paid_at", lookup_expr="gte")
     paid_before = django_filters.IsoDateTimeFilter(field_name="platform_paid_at", lookup_expr="lt")
-    is_priority = django_filters.BooleanFilter()
-    has_open_hold = django_filters.BooleanFilter(method="filter_open_hold")
+    is_priority = StrictBooleanFilter()
+    has_open_hold = StrictBooleanFilter(method="filter_open_hold")
     receiver_phone = django_filters.CharFilter(method="filter_phone", label=_("receiver phone"))
     tracking_number = django_filters.CharFilter()
 
@@ -126,7 +152,7 @@ class OrderFilter(django_filters.FilterSet):
 class SkuFilter(django_filters.FilterSet):
     code = django_filters.CharFilter()
     barcode = django_filters.CharFilter()
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -147,7 +173,7 @@ class SkuMappingFilter(django_filters.FilterSet):
 
 class ShopFilter(django_filters.FilterSet):
     platform = django_filters.ChoiceFilter(choices=Platform.choices)
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
 
     class Meta:
         model = Shop

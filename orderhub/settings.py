@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats import base_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ORDERHUB_VAR_DIR", BASE_DIR / "var"))
@@ -21,7 +22,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 HTTPS = env_bool("ORDERHUB_HTTPS")
 # The demo keys are public on purpose; production refuses to start with them (see HTTPS below).
-DEMO_SECRET_KEY = "django-insecure-orderhub-demo-key-change-me-in-production-0000"
+DEMO_SECRET_KEY = "django-insecure-orderhub-demo-key-change-me-in-production-0000"  # noqa: S105
 DEMO_FIELD_ENCRYPTION_KEY = "xOK9zLxGmqSxq8Q3nF_7gm3lfvq0kvKMpe3dmjTP1aU="
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 # Comma-separated Fernet keys, newest first, so keys can be rotated without losing old ciphertext.
@@ -140,7 +141,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", HTTPS) else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if HTTPS and (SECRET_KEY == DEMO_SECRET_KEY or FIELD_ENCRYPTION_KEY == DEMO_FIELD_ENCRYPTION_KEY):
-    raise ImproperlyConfigured("production (ORDERHUB_HTTPS=1) needs its own SECRET_KEY and FIELD_ENCRYPTION_KEY")
+    raise ImproperlyConfigured(
+        "production (ORDERHUB_HTTPS=1) needs its own SECRET_KEY and FIELD_ENCRYPTION_KEY"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -171,6 +174,7 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_FORMATS = EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {

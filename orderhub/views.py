@@ -25,24 +25,55 @@ class Tile:
 def _tiles(user) -> list[Tile]:
     orders = reverse("admin:orderhub_order_changelist")
     tiles = [
-        Tile(_("Decision queue"), _("Orders held for a person's decision, most urgent first."),
-             reverse("admin:orderhub_hold_changelist"), "orderhub.view_hold",
-             open_holds(user).count() if user.has_perm("orderhub.view_hold") else None),
-        Tile(_("Paid, awaiting shipment"), _("Every paid order not yet shipped."),
-             f"{orders}?status__exact={OrderStatus.PAID}", "orderhub.view_order",
-             orders_for_user(user).filter(status=OrderStatus.PAID).count()
-             if user.has_perm("orderhub.view_order") else None),
-        Tile(_("All orders"), _("Search by order number, phone or tracking number."), orders, "orderhub.view_order"),
-        Tile(_("SKUs"), _("Our catalogue, with barcodes; import and export sheets."),
-             reverse("admin:orderhub_sku_changelist"), "orderhub.view_sku"),
-        Tile(_("SKU mappings"), _("Which platform SKU is which of ours, bundles included."),
-             reverse("admin:orderhub_skumapping_changelist"), "orderhub.view_skumapping"),
-        Tile(_("Shops"), _("Channels, credentials and sync settings."),
-             reverse("admin:orderhub_shop_changelist"), "orderhub.view_shop"),
-        Tile(_("Background tasks"), _("Schedules and failed tasks of the worker."),
-             reverse("admin:django_q_schedule_changelist"), "django_q.view_schedule"),
-        Tile(_("API documentation"), _("REST API v1 for developers and integrations."),
-             reverse("api-docs"), ""),
+        Tile(
+            _("Decision queue"),
+            _("Orders held for a person's decision, most urgent first."),
+            reverse("admin:orderhub_hold_changelist"),
+            "orderhub.view_hold",
+            open_holds(user).count() if user.has_perm("orderhub.view_hold") else None,
+        ),
+        Tile(
+            _("Paid, awaiting shipment"),
+            _("Every paid order not yet shipped."),
+            f"{orders}?status__exact={OrderStatus.PAID}",
+            "orderhub.view_order",
+            orders_for_user(user).filter(status=OrderStatus.PAID).count()
+            if user.has_perm("orderhub.view_order")
+            else None,
+        ),
+        Tile(
+            _("All orders"),
+            _("Search by order number, phone or tracking number."),
+            orders,
+            "orderhub.view_order",
+        ),
+        Tile(
+            _("SKUs"),
+            _("Our catalogue, with barcodes; import and export sheets."),
+            reverse("admin:orderhub_sku_changelist"),
+            "orderhub.view_sku",
+        ),
+        Tile(
+            _("SKU mappings"),
+            _("Which platform SKU is which of ours, bundles included."),
+            reverse("admin:orderhub_skumapping_changelist"),
+            "orderhub.view_skumapping",
+        ),
+        Tile(
+            _("Shops"),
+            _("Channels, credentials and sync settings."),
+            reverse("admin:orderhub_shop_changelist"),
+            "orderhub.view_shop",
+        ),
+        Tile(
+            _("Background tasks"),
+            _("Schedules and failed tasks of the worker."),
+            reverse("admin:django_q_schedule_changelist"),
+            "django_q.view_schedule",
+        ),
+        Tile(
+            _("API documentation"), _("REST API v1 for developers and integrations."), reverse("api-docs"), ""
+        ),
     ]
     return [tile for tile in tiles if not tile.permission or user.has_perm(tile.permission)]
 

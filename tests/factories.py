@@ -30,37 +30,72 @@ def make_sku(code: str | None = None, **fields) -> Sku:
 
 
 def make_user(username: str, *, groups=(), permissions=(), superuser=False):
-    user = get_user_model().objects.create_user(username, password="pw-for-tests-1", is_staff=True,
-                                                is_superuser=superuser)
+    user = get_user_model().objects.create_user(
+        username, password="pw-for-tests-1", is_staff=True, is_superuser=superuser
+    )
     user.groups.set(Group.objects.filter(name__in=groups))
     for code in permissions:
         app_label, codename = code.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return user
 
 
-def line(outer: str = "SKU-A", quantity: int = 1, price: str = "50.00", platform_sku_id: str = "") -> NormalizedLine:
+def line(
+    outer: str = "SKU-A", quantity: int = 1, price: str = "50.00", platform_sku_id: str = ""
+) -> NormalizedLine:
     amount = Decimal(price) * quantity
-    return NormalizedLine(platform_sku_id=platform_sku_id, outer_sku_code=outer, title=f"item {outer}",
-                          quantity=quantity, unit_price=Decimal(price), paid_amount=amount)
+    return NormalizedLine(
+        platform_sku_id=platform_sku_id,
+        outer_sku_code=outer,
+        title=f"item {outer}",
+        quantity=quantity,
+        unit_price=Decimal(price),
+        paid_amount=amount,
+    )
 
 
-def normalized(order_id: str = "1001", *, status: str = "paid", updated_minutes: int = 0, lines=None,
-               phone: str = "13812341234", name: str = "张三", paid: str | None = None, **fields) -> NormalizedOrder:
+def normalized(
+    order_id: str = "1001",
+    *,
+    status: str = "paid",
+    updated_minutes: int = 0,
+    lines=None,
+    phone: str = "13812341234",
+    name: str = "张三",
+    paid: str | None = None,
+    **fields,
+) -> NormalizedOrder:
     lines = tuple(lines or (line(),))
     goods = sum((item.paid_amount for item in lines), Decimal("0"))
     values = dict(
-        platform="taobao", platform_order_id=order_id, status=status, raw_status=status.upper(), currency="CNY",
-        goods_amount=goods, shipping_fee=Decimal("0.00"), discount=Decimal("0.00"),
-        paid_amount=Decimal(paid) if paid else goods, created_at=T0, paid_at=T0 if status != "pending_payment" else None,
-        updated_at=T0 + timedelta(minutes=updated_minutes), buyer_id="buyer-1",
-        receiver=NormalizedReceiver(name, phone, "浙江省", "杭州市", "西湖区", "文三路 90 号 502 室"), lines=lines,
+        platform="taobao",
+        platform_order_id=order_id,
+        status=status,
+        raw_status=status.upper(),
+        currency="CNY",
+        goods_amount=goods,
+        shipping_fee=Decimal("0.00"),
+        discount=Decimal("0.00"),
+        paid_amount=Decimal(paid) if paid else goods,
+        created_at=T0,
+        paid_at=T0 if status != "pending_payment" else None,
+        updated_at=T0 + timedelta(minutes=updated_minutes),
+        buyer_id="buyer-1",
+        receiver=NormalizedReceiver(name, phone, "浙江省", "杭州市", "西湖区", "文三路 90 号 502 室"),
+        lines=lines,
     )
     return NormalizedOrder(**(values | fields))
 
 
 def upsert(shop: Shop, incoming: NormalizedOrder, raw: dict | None = None):
-    return order_upsert(shop=shop, incoming=incoming, actor=Actor.channel("test"), raw_payload=raw or {"tid": incoming.platform_order_id})
+    return order_upsert(
+        shop=shop,
+        incoming=incoming,
+        actor=Actor.channel("test"),
+        raw_payload=raw or {"tid": incoming.platform_order_id},
+    )
 
 
 def make_order(shop: Shop | None = None, order_id: str | None = None, **kwargs) -> Order:

@@ -22,7 +22,9 @@ def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Respon
     try:
         response = http.request(method, url, **kwargs)
     except httpx.TransportError as exc:
-        raise PlatformError(f"cannot reach {url}: {exc.__class__.__name__}", code="network", retryable=True) from exc
+        raise PlatformError(
+            f"cannot reach {url}: {exc.__class__.__name__}", code="network", retryable=True
+        ) from exc
     if response.status_code == 429:
         retry_after = float(response.headers.get("Retry-After") or 1)
         raise RateLimited(f"HTTP 429 from {url}", retry_after=retry_after, code="429")
@@ -58,7 +60,7 @@ def with_retries(call: Callable[[], T], *, what: str) -> T:
             if attempt == attempts:
                 raise
             pause = min(exc.retry_after, max_sleep) * getattr(settings, "CHANNEL_RATE_LIMIT_SLEEP_FACTOR", 1)
-            pause += random.uniform(0, pause * 0.2)  # noqa: S311 - jitter, not crypto
+            pause += random.uniform(0, pause * 0.2)
             logger.warning("%s rate limited (%s); sleeping %.1fs", what, exc.code, pause)
             time.sleep(pause)
         except PlatformError as exc:

@@ -115,7 +115,7 @@ class SandboxState:
     calls: list[tuple[str, str]] = field(default_factory=list)  # (platform, path) served, for tests
     # Writes the platforms received from OrderHub (ship, stock, refund decisions): (platform, api, params).
     received: list[tuple[str, str, dict]] = field(default_factory=list)
-    rng: random.Random = field(default_factory=lambda: random.Random(20261111))  # noqa: S311
+    rng: random.Random = field(default_factory=lambda: random.Random(20261111))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_shop(self, shop: SandboxShop) -> SandboxShop:
@@ -131,7 +131,9 @@ class SandboxState:
         return next((s for s in self.shops.values() if s.platform == platform and s.app_key == app_key), None)
 
     def shop_by_token(self, platform: str, token: str) -> SandboxShop | None:
-        return next((s for s in self.shops.values() if s.platform == platform and s.access_token == token), None)
+        return next(
+            (s for s in self.shops.values() if s.platform == platform and s.access_token == token), None
+        )
 
     def put_order(self, order: FakeOrder) -> FakeOrder:
         with self.lock:
@@ -145,7 +147,9 @@ class SandboxState:
     def find_order(self, platform: str, shop_id: str, order_id: str) -> FakeOrder | None:
         return self.orders.get((platform, shop_id), {}).get(order_id)
 
-    def modified_between(self, platform: str, shop_id: str, start: datetime, end: datetime) -> list[FakeOrder]:
+    def modified_between(
+        self, platform: str, shop_id: str, start: datetime, end: datetime
+    ) -> list[FakeOrder]:
         """Orders modified in [start, end], newest first (as most platforms sort)."""
         found = [o for o in self.shop_orders(platform, shop_id) if start <= o.updated_at <= end]
         return sorted(found, key=lambda o: (o.updated_at, o.order_id), reverse=True)

@@ -9,9 +9,41 @@ from decimal import Decimal
 from channels_sync.sandbox.core import FakeLine, FakeOrder, SandboxShop, SandboxState
 from orderhub.demo.catalogue import CATALOGUE, SELLABLE_CODES
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀兰", "霞", "平", "刚", "桂英", "子涵", "欣怡", "梓萱", "浩然", "宇轩", "思彤", "一诺"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "子涵",
+    "欣怡",
+    "梓萱",
+    "浩然",
+    "宇轩",
+    "思彤",
+    "一诺",
+]
 # province, city, district, street and door
 ADDRESSES = [
     ("浙江省", "杭州市", "西湖区", "文三路 90 号东部软件园 1 号楼 502"),
@@ -32,7 +64,15 @@ ADDRESSES = [
     ("西藏自治区", "拉萨市", "城关区", "北京中路 48 号"),
     ("内蒙古自治区", "呼和浩特市", "新城区", "新华大街 63 号 5 号楼"),
 ]
-BUYER_REMARKS = ["", "", "", "请尽快发货,谢谢", "不要放快递柜", "送人的,不要放发票", "猫咪挑食,麻烦多送试吃装"]
+BUYER_REMARKS = [
+    "",
+    "",
+    "",
+    "请尽快发货,谢谢",
+    "不要放快递柜",
+    "送人的,不要放发票",
+    "猫咪挑食,麻烦多送试吃装",
+]
 SELLER_REMARKS = ["", "", "", "老客户,优先发货", "已备注赠品"]
 PRICES = {item["code"]: item["price"] for item in CATALOGUE}
 NAMES = {item["code"]: item["name"] for item in CATALOGUE}
@@ -63,8 +103,13 @@ def generate_order(
             price = PRICES[code]
             lines.append(
                 FakeLine(
-                    line_id=f"{index}", sku_code=code, platform_sku_id=platform_sku_id(shop.platform, code),
-                    title=NAMES[code], quantity=quantity, unit_price=price, paid_amount=price * quantity,
+                    line_id=f"{index}",
+                    sku_code=code,
+                    platform_sku_id=platform_sku_id(shop.platform, code),
+                    title=NAMES[code],
+                    quantity=quantity,
+                    unit_price=price,
+                    paid_amount=price * quantity,
                 )
             )
         province, city, district, detail = rng.choice(ADDRESSES)
@@ -75,11 +120,26 @@ def generate_order(
         buyer_remark, seller_remark = rng.choice(BUYER_REMARKS), rng.choice(SELLER_REMARKS)
         shipping = rng.choice([Decimal("0.00"), Decimal("0.00"), Decimal("8.00")])
     order = FakeOrder(
-        platform=shop.platform, shop_id=shop.shop_id, order_id=_order_id(state, shop.platform),
-        status=status, created_at=created, updated_at=now, paid_at=now if status != "pending_payment" else None,
-        buyer_id=buyer, receiver_name=name, receiver_phone=phone, province=province, city=city,
-        district=district, detail=detail, lines=lines, shipping_fee=shipping, discount=Decimal("0.00"),
-        buyer_remark=buyer_remark, seller_remark=seller_remark, currency=currency,
+        platform=shop.platform,
+        shop_id=shop.shop_id,
+        order_id=_order_id(state, shop.platform),
+        status=status,
+        created_at=created,
+        updated_at=now,
+        paid_at=now if status != "pending_payment" else None,
+        buyer_id=buyer,
+        receiver_name=name,
+        receiver_phone=phone,
+        province=province,
+        city=city,
+        district=district,
+        detail=detail,
+        lines=lines,
+        shipping_fee=shipping,
+        discount=Decimal("0.00"),
+        buyer_remark=buyer_remark,
+        seller_remark=seller_remark,
+        currency=currency,
     )
     # Distribute a shop coupon over the order for some orders, as platforms do.
     if order.goods_amount > 100 and rng.random() < 0.3:

@@ -73,15 +73,20 @@ class _Handler(BaseHTTPRequestHandler):
                 response = _control(state, rest.strip("/"), json.loads(body or b"{}"))
             elif prefix in PLATFORMS:
                 request = Request(
-                    method=self.command, path=rest, query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                    headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+                    method=self.command,
+                    path=rest,
+                    query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
                 )
                 response = dispatch(state, prefix, request)
             else:
                 response = Response(404, {"error": f"no platform at /{prefix}"})
         except Exception as exc:  # the sandbox reports its own bugs as a 500, like a real gateway would
             response = Response(500, {"error": f"sandbox failure: {exc!r}"})
-        payload = response.body if isinstance(response.body, str) else json.dumps(response.body, ensure_ascii=False)
+        payload = (
+            response.body if isinstance(response.body, str) else json.dumps(response.body, ensure_ascii=False)
+        )
         data = payload.encode()
         self.send_response(response.status)
         headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}

@@ -12,7 +12,9 @@ from orderhub.exceptions import ApplicationError
 def _first_message(details) -> str:
     if isinstance(details, dict):
         for field, value in details.items():
-            return f"{field}: {_first_message(value)}" if field != "non_field_errors" else _first_message(value)
+            return (
+                f"{field}: {_first_message(value)}" if field != "non_field_errors" else _first_message(value)
+            )
     if isinstance(details, list) and details:
         return _first_message(details[0])
     return str(details)
@@ -23,7 +25,11 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "message": exc.message, "details": exc.details}
         return Response({"error": body}, status=exc.http_status)
     if isinstance(exc, ProtectedError):
-        body = {"code": "protected", "message": "still referenced by other records; deactivate it instead", "details": {}}
+        body = {
+            "code": "protected",
+            "message": "still referenced by other records; deactivate it instead",
+            "details": {},
+        }
         return Response({"error": body}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -7,7 +7,16 @@ from orderhub.models import Hold, Order, OrderEvent, OrderLine, Shop, Sku, SkuMa
 class ShopSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shop
-        fields = ("id", "code", "name", "platform", "platform_shop_id", "active", "pull_enabled", "token_expires_at")
+        fields = (
+            "id",
+            "code",
+            "name",
+            "platform",
+            "platform_shop_id",
+            "active",
+            "pull_enabled",
+            "token_expires_at",
+        )
 
 
 class SkuSerializer(serializers.ModelSerializer):
@@ -47,8 +56,18 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ("id", "platform_line_id", "platform_sku_id", "outer_sku_code", "title", "quantity",
-                  "unit_price", "paid_amount", "is_gift", "skus")
+        fields = (
+            "id",
+            "platform_line_id",
+            "platform_sku_id",
+            "outer_sku_code",
+            "title",
+            "quantity",
+            "unit_price",
+            "paid_amount",
+            "is_gift",
+            "skus",
+        )
 
     def get_skus(self, line) -> list[dict]:
         return [{"sku": m.sku.code, "quantity": m.quantity} for m in line.mapped_skus.all()]
@@ -59,8 +78,19 @@ class HoldSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Hold
-        fields = ("id", "kind", "level", "reason", "details", "status", "created_at", "resolved_at",
-                  "resolved_by", "resolution", "resolution_note")
+        fields = (
+            "id",
+            "kind",
+            "level",
+            "reason",
+            "details",
+            "status",
+            "created_at",
+            "resolved_at",
+            "resolved_by",
+            "resolution",
+            "resolution_note",
+        )
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -90,10 +120,29 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ("id", "shop", "platform", "platform_order_id", "status", "raw_status", "buyer_id", "receiver",
-                  "currency", "goods_amount", "shipping_fee", "discount", "paid_amount", "platform_created_at",
-                  "platform_paid_at", "platform_updated_at", "is_priority", "buyer_remark", "seller_remark",
-                  "tracking_number", "created_at")
+        fields = (
+            "id",
+            "shop",
+            "platform",
+            "platform_order_id",
+            "status",
+            "raw_status",
+            "buyer_id",
+            "receiver",
+            "currency",
+            "goods_amount",
+            "shipping_fee",
+            "discount",
+            "paid_amount",
+            "platform_created_at",
+            "platform_paid_at",
+            "platform_updated_at",
+            "is_priority",
+            "buyer_remark",
+            "seller_remark",
+            "tracking_number",
+            "created_at",
+        )
 
     def get_receiver(self, order) -> ReceiverSerializer:
         clear = personal_data.can_view(self.context["request"].user)

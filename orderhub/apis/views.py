@@ -47,18 +47,29 @@ class SkuMappingViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return (
             SkuMapping.objects.filter(shop__in=selectors.shops_for_user(self.request.user))
-            .select_related("shop").prefetch_related("items__sku").order_by("pk")
+            .select_related("shop")
+            .prefetch_related("items__sku")
+            .order_by("pk")
         )
 
     def _save(self, serializer, mapping=None):
-        data = serializer.validated_data
+        # A partial update keeps what it does not name: start from the mapping as stored.
+        current = {}
+        if mapping is not None:
+            current = {
+                "shop": mapping.shop,
+                "platform_sku_id": mapping.platform_sku_id,
+                "outer_sku_code": mapping.outer_sku_code,
+                "title": mapping.title,
+                "items": [{"sku": item.sku, "quantity": item.quantity} for item in mapping.items.all()],
+            }
+        data = current | serializer.validated_data
         serializer.instance = sku_mapping_save(
-            shop=data["shop"] if "shop" in data else mapping.shop,
-            platform_sku_id=data.get("platform_sku_id", mapping.platform_sku_id if mapping else ""),
-            outer_sku_code=data.get("outer_sku_code", mapping.outer_sku_code if mapping else ""),
+            shop=data["shop"],
+            platform_sku_id=data.get("platform_sku_id", ""),
+            outer_sku_code=data.get("outer_sku_code", ""),
             title=data.get("title", ""),
-            items=[MappingItem(item["sku"], item["quantity"]) for item in data["items"]]
-            if "items" in data else [MappingItem(i.sku, i.quantity) for i in mapping.items.all()],
+            items=[MappingItem(item["sku"], item["quantity"]) for item in data["items"]],
             actor=Actor.of_user(self.request.user),
             mapping=mapping,
         )

@@ -35,7 +35,10 @@ _ITEMS = [
 
 CATALOGUE = [
     {
-        "code": code, "name": name, "weight_g": weight, "price": Decimal(price),
+        "code": code,
+        "name": name,
+        "weight_g": weight,
+        "price": Decimal(price),
         "barcode": ean13(f"69{index:02d}2026{index:04d}"),
     }
     for index, (code, name, weight, price) in enumerate(_ITEMS, start=11)

@@ -54,7 +54,8 @@ def sku_mapping_save(
     with transaction.atomic():
         if mapping is None:
             mapping = SkuMapping.objects.filter(
-                shop=shop, platform_sku_id=platform_sku_id,
+                shop=shop,
+                platform_sku_id=platform_sku_id,
                 **({} if platform_sku_id else {"outer_sku_code": outer_sku_code}),
             ).first() or SkuMapping(shop=shop)
         mapping.shop = shop

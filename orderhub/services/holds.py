@@ -9,7 +9,13 @@ from orderhub.status import HOLD_LEVELS, HoldKind, HoldResolution
 
 
 def hold_place(
-    *, order: Order, kind: str, reason: str, actor: Actor, details: dict | None = None, level: int | None = None
+    *,
+    order: Order,
+    kind: str,
+    reason: str,
+    actor: Actor,
+    details: dict | None = None,
+    level: int | None = None,
 ) -> Hold:
     """Opens a hold of this kind unless one is already open. Call with the order locked."""
     if kind not in HoldKind.values:

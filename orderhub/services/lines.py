@@ -26,9 +26,15 @@ def order_lines_map(*, order: Order, actor: Actor) -> list[OrderLine]:
     rows, mapped, unmapped = [], [], []
     for line in lines:
         found = by_platform_id.get(line.platform_sku_id) or by_outer_code.get(line.outer_sku_code)
-        key = {"line_id": line.pk, "platform_sku_id": line.platform_sku_id, "outer_sku_code": line.outer_sku_code}
+        key = {
+            "line_id": line.pk,
+            "platform_sku_id": line.platform_sku_id,
+            "outer_sku_code": line.outer_sku_code,
+        }
         if found:
-            rows += [OrderLineSku(line=line, sku_id=m.sku_id, quantity=m.quantity * line.quantity) for m in found]
+            rows += [
+                OrderLineSku(line=line, sku_id=m.sku_id, quantity=m.quantity * line.quantity) for m in found
+            ]
             mapped.append(key | {"skus": [[m.sku_id, m.quantity] for m in found]})
         else:
             unmapped.append(key)
@@ -37,11 +43,16 @@ def order_lines_map(*, order: Order, actor: Actor) -> list[OrderLine]:
     if unmapped:
         codes = ", ".join(item["outer_sku_code"] or item["platform_sku_id"] for item in unmapped)
         hold_place(
-            order=order, kind=HoldKind.UNMAPPED_SKU, actor=actor,
-            reason=f"platform SKU not mapped to our catalogue: {codes}", details={"lines": unmapped},
+            order=order,
+            kind=HoldKind.UNMAPPED_SKU,
+            actor=actor,
+            reason=f"platform SKU not mapped to our catalogue: {codes}",
+            details={"lines": unmapped},
         )
     else:
-        holds_resolve_for_order(order=order, kinds={HoldKind.UNMAPPED_SKU}, actor=actor, note="all lines mapped")
+        holds_resolve_for_order(
+            order=order, kinds={HoldKind.UNMAPPED_SKU}, actor=actor, note="all lines mapped"
+        )
     return [line for line in lines if line.pk in {item["line_id"] for item in unmapped}]
 
 
@@ -53,8 +64,11 @@ def orders_remap_for_mapping(*, mapping: SkuMapping, actor: Actor) -> int:
         else {"lines__outer_sku_code": mapping.outer_sku_code}
     )
     waiting = Order.objects.filter(
-        shop_id=mapping.shop_id, holds__kind=HoldKind.UNMAPPED_SKU, holds__status=HoldStatus.OPEN,
-        lines__mapped_skus__isnull=True, **line_key,
+        shop_id=mapping.shop_id,
+        holds__kind=HoldKind.UNMAPPED_SKU,
+        holds__status=HoldStatus.OPEN,
+        lines__mapped_skus__isnull=True,
+        **line_key,
     )
     count = 0
     for order_id in waiting.values_list("pk", flat=True).distinct().order_by("pk"):

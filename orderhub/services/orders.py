@@ -22,8 +22,12 @@ def apply_status(*, order: Order, to_status: str, actor: Actor, reason: str, raw
         order.raw_status = raw_status
     order.save(update_fields=["status", "raw_status", "updated_at"])
     order_status_changed_event(
-        order=order, actor=actor, from_status=from_status, to_status=to_status,
-        raw_status=order.raw_status, reason=reason,
+        order=order,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        raw_status=order.raw_status,
+        reason=reason,
     )
     if to_status in STATUS_ANNOUNCEMENTS:
         announce(STATUS_ANNOUNCEMENTS[to_status], order_id=order.pk)

@@ -43,7 +43,9 @@ def order_upsert(*, shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_pay
                 return UpsertOutcome(order.pk, "created")
             except IntegrityError:
                 # A concurrent delivery of the same order inserted it first: update that row instead.
-                order = lock_order_by_platform_id(shop_id=shop.pk, platform_order_id=incoming.platform_order_id)
+                order = lock_order_by_platform_id(
+                    shop_id=shop.pk, platform_order_id=incoming.platform_order_id
+                )
                 if order is None:
                     raise
         return UpsertOutcome(order.pk, _update(order, incoming, actor, raw_payload))
@@ -76,8 +78,12 @@ def _amounts(source) -> dict[str, Decimal]:
 
 def _create(shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> Order:
     order = Order.objects.create(
-        shop=shop, platform_order_id=incoming.platform_order_id, status=incoming.status,
-        raw_payload=raw_payload, **_scalar_fields(incoming), **_amounts(incoming),
+        shop=shop,
+        platform_order_id=incoming.platform_order_id,
+        status=incoming.status,
+        raw_payload=raw_payload,
+        **_scalar_fields(incoming),
+        **_amounts(incoming),
     )
     _replace_lines(order, incoming)
     order_received_event(order=order, actor=actor, source=actor.label)
@@ -92,16 +98,24 @@ def _replace_lines(order: Order, incoming: NormalizedOrder) -> None:
     order.lines.all().delete()
     OrderLine.objects.bulk_create(
         OrderLine(
-            order=order, platform_line_id=line.platform_line_id, platform_sku_id=line.platform_sku_id,
-            outer_sku_code=line.outer_sku_code, title=line.title[:300], quantity=line.quantity,
-            unit_price=line.unit_price, paid_amount=line.paid_amount,
+            order=order,
+            platform_line_id=line.platform_line_id,
+            platform_sku_id=line.platform_sku_id,
+            outer_sku_code=line.outer_sku_code,
+            title=line.title[:300],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            paid_amount=line.paid_amount,
         )
         for line in incoming.lines
     )
 
 
 def _line_signature(lines) -> list[tuple]:
-    return sorted((line.platform_sku_id, line.outer_sku_code, line.quantity, Decimal(line.paid_amount)) for line in lines)
+    return sorted(
+        (line.platform_sku_id, line.outer_sku_code, line.quantity, Decimal(line.paid_amount))
+        for line in lines
+    )
 
 
 def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> str:
@@ -148,7 +162,9 @@ def _record_discrepancy(order, incoming, actor, amounts_before, amounts_now) -> 
     reported = {name: str(value) for name, value in amounts_now.items()}
     order_amount_discrepancy_event(order=order, actor=actor, ours=ours, reported=reported)
     hold_place(
-        order=order, kind=HoldKind.AMOUNT_DISCREPANCY, actor=actor,
+        order=order,
+        kind=HoldKind.AMOUNT_DISCREPANCY,
+        actor=actor,
         reason=f"platform reports paid {reported['paid_amount']}, we hold {ours['paid_amount']}",
         details={"ours": ours, "reported": reported},
     )
@@ -159,10 +175,16 @@ def _apply_reported_status(order: Order, incoming: NormalizedOrder, actor: Actor
         apply_status(order=order, to_status=incoming.status, actor=actor, reason="reported by platform")
         return
     order_status_conflict_event(
-        order=order, actor=actor, current=order.status, reported=incoming.status, raw_status=incoming.raw_status
+        order=order,
+        actor=actor,
+        current=order.status,
+        reported=incoming.status,
+        raw_status=incoming.raw_status,
     )
     hold_place(
-        order=order, kind=HoldKind.STATUS_CONFLICT, actor=actor,
+        order=order,
+        kind=HoldKind.STATUS_CONFLICT,
+        actor=actor,
         reason=f"platform reports {incoming.raw_status} ({incoming.status}) but the order is {order.status}",
         details={"current": order.status, "reported": incoming.status, "raw_status": incoming.raw_status},
     )
@@ -171,7 +193,9 @@ def _apply_reported_status(order: Order, incoming: NormalizedOrder, actor: Actor
 def _place_flag_holds(order: Order, incoming: NormalizedOrder, actor: Actor) -> None:
     for flag in sorted(incoming.flags & BLOCKING_FLAGS):
         hold_place(
-            order=order, kind=HoldKind.PLATFORM_BLOCKED, actor=actor,
+            order=order,
+            kind=HoldKind.PLATFORM_BLOCKED,
+            actor=actor,
             reason=f"platform status {incoming.raw_status}: {flag.replace('_', ' ')}",
             details={"flag": flag, "raw_status": incoming.raw_status},
         )

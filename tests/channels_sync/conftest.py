@@ -27,7 +27,10 @@ def fast_retries(settings):
 def shop_auth(sandbox: RunningSandbox, platform: str, **overrides) -> ShopAuth:
     shop = demo_shop(platform)
     values = {
-        "app_key": shop.app_key, "app_secret": shop.app_secret, "access_token": shop.access_token,
-        "platform_shop_id": shop.shop_id, "base_url": sandbox.base_url(platform),
+        "app_key": shop.app_key,
+        "app_secret": shop.app_secret,
+        "access_token": shop.access_token,
+        "platform_shop_id": shop.shop_id,
+        "base_url": sandbox.base_url(platform),
     }
     return ShopAuth(**(values | overrides))

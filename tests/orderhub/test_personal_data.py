@@ -18,7 +18,8 @@ def test_receiver_data_is_not_stored_in_clear():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT receiver_name, receiver_phone, receiver_detail, raw_payload, receiver_phone_hash "
-            "FROM orderhub_order WHERE id = %s", [order.pk]
+            "FROM orderhub_order WHERE id = %s",
+            [order.pk],
         )
         row = cursor.fetchone()
 
@@ -43,8 +44,14 @@ def test_phone_hash_ignores_formatting_but_not_digits():
 
 
 def test_payload_redaction_masks_personal_keys_at_any_depth():
-    payload = {"trade": {"receiver_mobile": PHONE, "receiver_name": NAME, "tid": 42,
-                         "orders": [{"title": f"call {PHONE}"}]}}
+    payload = {
+        "trade": {
+            "receiver_mobile": PHONE,
+            "receiver_name": NAME,
+            "tid": 42,
+            "orders": [{"title": f"call {PHONE}"}],
+        }
+    }
 
     redacted = personal_data.redact_payload(payload)
 
@@ -84,7 +91,9 @@ def test_order_page_masks_personal_data_for_customer_service_without_permission(
 @pytest.mark.django_db
 def test_order_page_shows_personal_data_with_the_permission(client):
     order = make_order(phone=PHONE, name=NAME)
-    client.force_login(make_user("lead", groups=[CUSTOMER_SERVICE], permissions=["orderhub.view_personal_data"]))
+    client.force_login(
+        make_user("lead", groups=[CUSTOMER_SERVICE], permissions=["orderhub.view_personal_data"])
+    )
 
     page = client.get(f"/admin/orderhub/order/{order.pk}/change/").content.decode()
 

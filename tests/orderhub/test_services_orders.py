@@ -31,17 +31,25 @@ def test_illegal_transition_is_refused_and_leaves_no_event():
 def test_transition_writes_an_event_with_the_reason():
     order = make_order(status="paid")
 
-    order_transition(order_id=order.pk, to_status="shipped", actor=SYSTEM, reason="waybill printed", raw_status="X")
+    order_transition(
+        order_id=order.pk, to_status="shipped", actor=SYSTEM, reason="waybill printed", raw_status="X"
+    )
 
     order.refresh_from_db()
     event = order.events.get(type="status_changed")
     assert (order.status, order.raw_status) == ("shipped", "X")
-    assert event.parameters == {"from_status": "paid", "to_status": "shipped", "raw_status": "X",
-                                "reason": "waybill printed"}
+    assert event.parameters == {
+        "from_status": "paid",
+        "to_status": "shipped",
+        "raw_status": "X",
+        "reason": "waybill printed",
+    }
     assert (event.actor_type, event.actor_label) == ("system", "test")
 
 
-def test_status_change_is_announced_to_subscribers_only_after_commit(settings, django_capture_on_commit_callbacks):
+def test_status_change_is_announced_to_subscribers_only_after_commit(
+    settings, django_capture_on_commit_callbacks
+):
     settings.DOMAIN_EVENT_SUBSCRIBERS = {"order.cancelled": ["tests.orderhub.subscriber.record"]}
     order = make_order(status="paid")
 

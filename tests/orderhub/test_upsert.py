@@ -56,7 +56,9 @@ def test_an_older_update_never_overwrites_a_newer_one(shop, sku_a):
 def test_a_newer_status_moves_the_order_through_the_transition_table(shop, sku_a):
     upsert(shop, normalized("T1", status="pending_payment"))
 
-    outcome = upsert(shop, normalized("T1", status="paid", updated_minutes=3, raw_status="WAIT_SELLER_SEND_GOODS"))
+    outcome = upsert(
+        shop, normalized("T1", status="paid", updated_minutes=3, raw_status="WAIT_SELLER_SEND_GOODS")
+    )
 
     order = Order.objects.get()
     assert outcome.result == "updated"
@@ -83,7 +85,10 @@ def test_different_amounts_after_payment_are_a_discrepancy_not_a_silent_overwrit
     order = Order.objects.get()
     assert order.paid_amount == Decimal("50.00")
     event = order.events.get(type="amount_discrepancy")
-    assert (event.parameters["ours"]["paid_amount"], event.parameters["reported"]["paid_amount"]) == ("50.00", "45.00")
+    assert (event.parameters["ours"]["paid_amount"], event.parameters["reported"]["paid_amount"]) == (
+        "50.00",
+        "45.00",
+    )
     assert order.holds.filter(kind="amount_discrepancy", status="open").exists()
 
 
@@ -105,12 +110,19 @@ def test_unmapped_sku_holds_the_order_at_level_3_and_a_later_mapping_releases_it
     assert not order.lines.get().mapped_skus.exists()
 
     food, bowl = make_sku(code="FOOD"), make_sku(code="BOWL")
-    sku_mapping_save(shop=shop, platform_sku_id="998877", items=[MappingItem(food, 2), MappingItem(bowl, 1)],
-                     actor=Actor.system("test"))
+    sku_mapping_save(
+        shop=shop,
+        platform_sku_id="998877",
+        items=[MappingItem(food, 2), MappingItem(bowl, 1)],
+        actor=Actor.system("test"),
+    )
 
     hold.refresh_from_db()
     assert hold.status == "resolved"
-    assert sorted((m.sku.code, m.quantity) for m in order.lines.get().mapped_skus.all()) == [("BOWL", 3), ("FOOD", 6)]
+    assert sorted((m.sku.code, m.quantity) for m in order.lines.get().mapped_skus.all()) == [
+        ("BOWL", 3),
+        ("FOOD", 6),
+    ]
 
 
 def test_platform_blocking_flag_places_a_hold(shop, sku_a):

@@ -25,7 +25,7 @@ from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedRecei
 from orderhub.services.catalog import sku_save
 from orderhub.services.upsert import order_upsert
 
-DEMO_PASSWORD = "orderhub-demo"
+DEMO_PASSWORD = "orderhub-demo"  # noqa: S105 - printed by `make run` on purpose
 DEMO_USERS = [
     # username, name, groups, extra permissions, superuser
     ("admin", "系统管理员", [roles.ADMINISTRATOR], [], True),
@@ -35,17 +35,25 @@ DEMO_USERS = [
     ("caiwu", "财务陈静", [roles.FINANCE], [], False),
 ]
 SHOP_NAMES = {
-    "taobao": "萌宠粮仓天猫旗舰店", "jd": "萌宠粮仓京东自营旗舰店", "pdd": "萌宠粮仓拼多多官方店",
-    "douyin": "萌宠粮仓抖音小店", "youzan": "萌宠粮仓有赞商城", "shopee": "MengChong Pet Food Shopee SG",
-    "lazada": "MengChong Pet Food Lazada SG", "shopify": "MengChong Pet Food Global",
+    "taobao": "萌宠粮仓天猫旗舰店",
+    "jd": "萌宠粮仓京东自营旗舰店",
+    "pdd": "萌宠粮仓拼多多官方店",
+    "douyin": "萌宠粮仓抖音小店",
+    "youzan": "萌宠粮仓有赞商城",
+    "shopee": "MengChong Pet Food Shopee SG",
+    "lazada": "MengChong Pet Food Lazada SG",
+    "shopify": "MengChong Pet Food Global",
 }
 CURRENCIES = {"shopee": "SGD", "lazada": "SGD", "shopify": "USD"}
 ANCHOR = datetime(2026, 11, 11, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 # How many demo orders per shop end in each status.
 STATUS_MIX = {"pending_payment": 2, "paid": 6, "shipped": 3, "completed": 3, "cancelled": 1}
 PATHS = {
-    "pending_payment": [], "paid": ["paid"], "shipped": ["paid", "shipped"],
-    "completed": ["paid", "shipped", "completed"], "cancelled": ["cancelled"],
+    "pending_payment": [],
+    "paid": ["paid"],
+    "shipped": ["paid", "shipped"],
+    "completed": ["paid", "shipped", "completed"],
+    "cancelled": ["cancelled"],
 }
 
 
@@ -58,9 +66,12 @@ class Command(BaseCommand):
             shops = self._shops()
             self._users()
         created = sum(self._orders(shop) for shop in shops)
-        self.stdout.write(self.style.SUCCESS(
-            f"demo ready: {len(shops)} shops, {len(skus)} SKUs, {len(DEMO_USERS)} users, {created} new orders"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo ready: {len(shops)} shops, {len(skus)} SKUs, {len(DEMO_USERS)} users, "
+                f"{created} new orders"
+            )
+        )
 
     def _catalogue(self) -> list[Sku]:
         existing = {sku.code: sku for sku in Sku.objects.all()}
@@ -73,12 +84,17 @@ class Command(BaseCommand):
             shop, _ = Shop.objects.update_or_create(
                 code=f"demo-{platform}",
                 defaults={
-                    "platform": Platform(platform), "name": SHOP_NAMES[platform], "platform_shop_id": shop_id,
+                    "platform": Platform(platform),
+                    "name": SHOP_NAMES[platform],
+                    "platform_shop_id": shop_id,
                     "credentials": {
-                        "app_key": sandbox_shop.app_key, "app_secret": sandbox_shop.app_secret,
+                        "app_key": sandbox_shop.app_key,
+                        "app_secret": sandbox_shop.app_secret,
                         "access_token": sandbox_shop.access_token,
                     },
-                    "api_base_url": f"{settings.ORDERHUB_SANDBOX_URL}/{platform}" if settings.ORDERHUB_SANDBOX else "",
+                    "api_base_url": f"{settings.ORDERHUB_SANDBOX_URL}/{platform}"
+                    if settings.ORDERHUB_SANDBOX
+                    else "",
                 },
             )
             shops.append(shop)
@@ -99,7 +115,7 @@ class Command(BaseCommand):
             )
 
     def _orders(self, shop: Shop) -> int:
-        state = SandboxState(rng=random.Random(f"demo-{shop.platform}"))  # noqa: S311 - demo data
+        state = SandboxState(rng=random.Random(f"demo-{shop.platform}"))
         sandbox_shop = state.add_shop(demo_shop(shop.platform))
         actor = Actor.channel(f"{shop.platform} demo")
         created = 0
@@ -109,12 +125,17 @@ class Command(BaseCommand):
                 minute += 7
                 now = ANCHOR + timedelta(minutes=minute)
                 order = generate_order(
-                    state, sandbox_shop, status="pending_payment", now=now,
+                    state,
+                    sandbox_shop,
+                    status="pending_payment",
+                    now=now,
                     currency=CURRENCIES.get(shop.platform, "CNY"),
                 )
                 for step, status in enumerate(PATHS[final_status], start=1):
                     advance_order(state, order, status, now=now + timedelta(minutes=10 * step))
-                outcome = order_upsert(shop=shop, incoming=normalized(order), actor=actor, raw_payload={"demo": True})
+                outcome = order_upsert(
+                    shop=shop, incoming=normalized(order), actor=actor, raw_payload={"demo": True}
+                )
                 created += outcome.result == "created"
         created += self._unmapped_order(shop, state, sandbox_shop, actor)
         return created
@@ -132,16 +153,39 @@ class Command(BaseCommand):
 
 def normalized(order: FakeOrder) -> NormalizedOrder:
     return NormalizedOrder(
-        platform=order.platform, platform_order_id=order.order_id, status=order.status, raw_status=order.status,
-        currency=order.currency, goods_amount=order.goods_amount, shipping_fee=order.shipping_fee,
-        discount=order.discount, paid_amount=order.paid_amount, created_at=order.created_at,
-        paid_at=order.paid_at, updated_at=order.updated_at, buyer_id=order.buyer_id,
-        buyer_remark=order.buyer_remark, seller_remark=order.seller_remark,
-        receiver=NormalizedReceiver(order.receiver_name, order.receiver_phone, order.province, order.city,
-                                    order.district, order.detail),
+        platform=order.platform,
+        platform_order_id=order.order_id,
+        status=order.status,
+        raw_status=order.status,
+        currency=order.currency,
+        goods_amount=order.goods_amount,
+        shipping_fee=order.shipping_fee,
+        discount=order.discount,
+        paid_amount=order.paid_amount,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        updated_at=order.updated_at,
+        buyer_id=order.buyer_id,
+        buyer_remark=order.buyer_remark,
+        seller_remark=order.seller_remark,
+        receiver=NormalizedReceiver(
+            order.receiver_name,
+            order.receiver_phone,
+            order.province,
+            order.city,
+            order.district,
+            order.detail,
+        ),
         lines=tuple(
-            NormalizedLine(line.platform_sku_id, line.sku_code, line.title, line.quantity, line.unit_price,
-                           line.paid_amount, line.line_id)
+            NormalizedLine(
+                line.platform_sku_id,
+                line.sku_code,
+                line.title,
+                line.quantity,
+                line.unit_price,
+                line.paid_amount,
+                line.line_id,
+            )
             for line in order.lines
         ),
     )
