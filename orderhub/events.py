@@ -1,5 +1,7 @@
 """One factory per order event type; every entry of the audit trail is written through these."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from orderhub.models import ActorType, Hold, Order, OrderEvent
@@ -26,8 +28,26 @@ class Actor:
         return cls(ActorType.CHANNEL, label=label)
 
 
+_pending: ContextVar[list[OrderEvent] | None] = ContextVar("pending_order_events", default=None)
+
+
+@contextmanager
+def collected():
+    """Within this block events are gathered and written in one bulk insert at its end.
+
+    Batch ingestion writes thousands of events a second; one INSERT each would be the bottleneck.
+    """
+    batch: list[OrderEvent] = []
+    token = _pending.set(batch)
+    try:
+        yield batch
+    finally:
+        _pending.reset(token)
+    OrderEvent.objects.bulk_create(batch, batch_size=1000)
+
+
 def _event(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         type=type_,
         parameters=parameters,
@@ -35,6 +55,12 @@ def _event(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
         actor_user_id=actor.user_id,
         actor_label=actor.label,
     )
+    batch = _pending.get()
+    if batch is None:
+        event.save()
+    else:
+        batch.append(event)
+    return event
 
 
 def order_received_event(*, order: Order, actor: Actor, source: str) -> OrderEvent:

@@ -11,12 +11,11 @@ def lock_order(order_id: int) -> Order:
     return order
 
 
-def lock_order_by_platform_id(*, shop_id: int, platform_order_id: str) -> Order | None:
-    return (
+def lock_orders_by_platform_ids(*, shop_id: int, platform_order_ids: list[str]) -> list[Order]:
+    return list(
         Order.objects.select_for_update()
-        .filter(shop_id=shop_id, platform_order_id=platform_order_id)
+        .filter(shop_id=shop_id, platform_order_id__in=platform_order_ids)
         .order_by("pk")
-        .first()
     )
 
 

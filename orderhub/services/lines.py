@@ -10,50 +10,55 @@ from orderhub.services.holds import hold_place, holds_resolve_for_order
 from orderhub.status import HoldKind
 
 
-def order_lines_map(*, order: Order, actor: Actor) -> list[OrderLine]:
-    """Maps the order's unmapped lines; holds the order (level 3) while any line stays unmapped.
-
-    Call with the order locked. Returns the lines still unmapped.
-    """
+def order_lines_map(*, order: Order, actor: Actor) -> None:
+    """Maps the order's unmapped lines. Call with the order locked."""
     lines = list(order.lines.filter(mapped_skus__isnull=True))
-    if not lines:
-        return []
+    if lines:
+        lines_map(shop_id=order.shop_id, lines_by_order=[(order, lines)], actor=actor)
+
+
+def lines_map(*, shop_id: int, lines_by_order: list[tuple[Order, list[OrderLine]]], actor: Actor) -> None:
+    """Maps a batch of one shop's lines with two lookups in all; an order with an unmapped line is
+    held at level 3 until a mapping arrives. Call with the orders locked (or just created)."""
+    every_line = [line for _, lines in lines_by_order for line in lines]
     by_platform_id, by_outer_code = sku_resolution_for_shop(
-        shop_id=order.shop_id,
-        platform_sku_ids={line.platform_sku_id for line in lines},
-        outer_codes={line.outer_sku_code for line in lines if line.outer_sku_code},
+        shop_id=shop_id,
+        platform_sku_ids={line.platform_sku_id for line in every_line},
+        outer_codes={line.outer_sku_code for line in every_line if line.outer_sku_code},
     )
-    rows, mapped, unmapped = [], [], []
-    for line in lines:
-        found = by_platform_id.get(line.platform_sku_id) or by_outer_code.get(line.outer_sku_code)
-        key = {
-            "line_id": line.pk,
-            "platform_sku_id": line.platform_sku_id,
-            "outer_sku_code": line.outer_sku_code,
-        }
-        if found:
-            rows += [
-                OrderLineSku(line=line, sku_id=m.sku_id, quantity=m.quantity * line.quantity) for m in found
-            ]
-            mapped.append(key | {"skus": [[m.sku_id, m.quantity] for m in found]})
+    rows = []
+    for order, lines in lines_by_order:
+        mapped, unmapped = [], []
+        for line in lines:
+            found = by_platform_id.get(line.platform_sku_id) or by_outer_code.get(line.outer_sku_code)
+            key = {
+                "line_id": line.pk,
+                "platform_sku_id": line.platform_sku_id,
+                "outer_sku_code": line.outer_sku_code,
+            }
+            if found:
+                rows += [
+                    OrderLineSku(line=line, sku_id=m.sku_id, quantity=m.quantity * line.quantity)
+                    for m in found
+                ]
+                mapped.append(key | {"skus": [[m.sku_id, m.quantity] for m in found]})
+            else:
+                unmapped.append(key)
+        order_lines_mapped_event(order=order, actor=actor, mapped=mapped, unmapped=unmapped)
+        if unmapped:
+            codes = ", ".join(item["outer_sku_code"] or item["platform_sku_id"] for item in unmapped)
+            hold_place(
+                order=order,
+                kind=HoldKind.UNMAPPED_SKU,
+                actor=actor,
+                reason=f"platform SKU not mapped to our catalogue: {codes}",
+                details={"lines": unmapped},
+            )
         else:
-            unmapped.append(key)
-    OrderLineSku.objects.bulk_create(rows)
-    order_lines_mapped_event(order=order, actor=actor, mapped=mapped, unmapped=unmapped)
-    if unmapped:
-        codes = ", ".join(item["outer_sku_code"] or item["platform_sku_id"] for item in unmapped)
-        hold_place(
-            order=order,
-            kind=HoldKind.UNMAPPED_SKU,
-            actor=actor,
-            reason=f"platform SKU not mapped to our catalogue: {codes}",
-            details={"lines": unmapped},
-        )
-    else:
-        holds_resolve_for_order(
-            order=order, kinds={HoldKind.UNMAPPED_SKU}, actor=actor, note="all lines mapped"
-        )
-    return [line for line in lines if line.pk in {item["line_id"] for item in unmapped}]
+            holds_resolve_for_order(
+                order=order, kinds={HoldKind.UNMAPPED_SKU}, actor=actor, note="all lines mapped"
+            )
+    OrderLineSku.objects.bulk_create(rows, batch_size=1000)
 
 
 def orders_remap_for_mapping(*, mapping: SkuMapping, actor: Actor) -> int:
@@ -73,7 +78,6 @@ def orders_remap_for_mapping(*, mapping: SkuMapping, actor: Actor) -> int:
     count = 0
     for order_id in waiting.values_list("pk", flat=True).distinct().order_by("pk"):
         with transaction.atomic():
-            order = lock_order(order_id)
-            order_lines_map(order=order, actor=actor)
+            order_lines_map(order=lock_order(order_id), actor=actor)
             count += 1
     return count

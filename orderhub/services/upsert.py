@@ -9,16 +9,17 @@ from orderhub import personal_data
 from orderhub.dispatch import announce
 from orderhub.events import (
     Actor,
+    collected,
     order_amount_discrepancy_event,
     order_received_event,
     order_status_conflict_event,
     order_updated_event,
 )
-from orderhub.locks import lock_order_by_platform_id
+from orderhub.locks import lock_orders_by_platform_ids
 from orderhub.models import Order, OrderLine, Shop
 from orderhub.normalized import NormalizedOrder
 from orderhub.services.holds import hold_place
-from orderhub.services.lines import order_lines_map
+from orderhub.services.lines import lines_map, order_lines_map
 from orderhub.services.orders import apply_status
 from orderhub.status import STATUS_ANNOUNCEMENTS, HoldKind, OrderStatus, transition_allowed
 
@@ -34,21 +35,46 @@ class UpsertOutcome:
 
 
 def order_upsert(*, shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> UpsertOutcome:
-    with transaction.atomic():
-        order = lock_order_by_platform_id(shop_id=shop.pk, platform_order_id=incoming.platform_order_id)
-        if order is None:
-            try:
-                with transaction.atomic():
-                    order = _create(shop, incoming, actor, raw_payload)
-                return UpsertOutcome(order.pk, "created")
-            except IntegrityError:
-                # A concurrent delivery of the same order inserted it first: update that row instead.
-                order = lock_order_by_platform_id(
-                    shop_id=shop.pk, platform_order_id=incoming.platform_order_id
-                )
-                if order is None:
-                    raise
-        return UpsertOutcome(order.pk, _update(order, incoming, actor, raw_payload))
+    return orders_upsert(shop=shop, items=[(incoming, raw_payload)], actor=actor)[0]
+
+
+def orders_upsert(
+    *, shop: Shop, items: list[tuple[NormalizedOrder, dict]], actor: Actor, attempts: int = 3
+) -> list[UpsertOutcome]:
+    """Upserts a batch of one shop's orders in one transaction; outcomes come in the order of `items`.
+
+    New orders are inserted in bulk; known ones are updated one by one under their row lock. When a
+    concurrent batch inserted one of the same orders first, the batch is retried and updates it instead.
+    """
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic(), collected():
+                return _upsert_locked(shop, items, actor)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _upsert_locked(shop: Shop, items, actor: Actor) -> list[UpsertOutcome]:
+    ids = list(dict.fromkeys(incoming.platform_order_id for incoming, _ in items))
+    known = {
+        o.platform_order_id: o for o in lock_orders_by_platform_ids(shop_id=shop.pk, platform_order_ids=ids)
+    }
+    first_new = {}
+    for index, (incoming, _) in enumerate(items):
+        if incoming.platform_order_id not in known and incoming.platform_order_id not in first_new:
+            first_new[incoming.platform_order_id] = index
+    created = _create_many(shop, [items[i] for i in first_new.values()], actor)
+    known |= {order.platform_order_id: order for order in created}
+    outcomes = []
+    for index, (incoming, raw_payload) in enumerate(items):
+        order = known[incoming.platform_order_id]
+        if first_new.get(incoming.platform_order_id) == index:
+            outcomes.append(UpsertOutcome(order.pk, "created"))
+        else:
+            outcomes.append(UpsertOutcome(order.pk, _update(order, incoming, actor, raw_payload)))
+    return outcomes
 
 
 def _scalar_fields(incoming: NormalizedOrder) -> dict:
@@ -76,39 +102,62 @@ def _amounts(source) -> dict[str, Decimal]:
     return {name: Decimal(getattr(source, name)) for name in AMOUNT_FIELDS}
 
 
-def _create(shop: Shop, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> Order:
-    order = Order.objects.create(
-        shop=shop,
-        platform_order_id=incoming.platform_order_id,
-        status=incoming.status,
-        raw_payload=raw_payload,
-        **_scalar_fields(incoming),
-        **_amounts(incoming),
+def _create_many(shop: Shop, items, actor: Actor) -> list[Order]:
+    if not items:
+        return []
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                shop=shop,
+                platform_order_id=incoming.platform_order_id,
+                status=incoming.status,
+                raw_payload=raw_payload,
+                **_scalar_fields(incoming),
+                **_amounts(incoming),
+            )
+            for incoming, raw_payload in items
+        ],
+        batch_size=500,
     )
-    _replace_lines(order, incoming)
-    order_received_event(order=order, actor=actor, source=actor.label)
-    order_lines_map(order=order, actor=actor)
-    _place_flag_holds(order, incoming, actor)
-    if incoming.status == OrderStatus.PAID:
-        announce(STATUS_ANNOUNCEMENTS[OrderStatus.PAID], order_id=order.pk)
-    return order
+    lines = OrderLine.objects.bulk_create(
+        [
+            _line(order, line)
+            for order, (incoming, _) in zip(orders, items, strict=True)
+            for line in incoming.lines
+        ],
+        batch_size=1000,
+    )
+    lines_by_order: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        lines_by_order.setdefault(line.order_id, []).append(line)
+    for order in orders:
+        order_received_event(order=order, actor=actor, source=actor.label)
+    lines_map(
+        shop_id=shop.pk, lines_by_order=[(o, lines_by_order.get(o.pk, [])) for o in orders], actor=actor
+    )
+    for order, (incoming, _) in zip(orders, items, strict=True):
+        _place_flag_holds(order, incoming, actor)
+        if incoming.status == OrderStatus.PAID:
+            announce(STATUS_ANNOUNCEMENTS[OrderStatus.PAID], order_id=order.pk)
+    return orders
+
+
+def _line(order: Order, line) -> OrderLine:
+    return OrderLine(
+        order=order,
+        platform_line_id=line.platform_line_id,
+        platform_sku_id=line.platform_sku_id,
+        outer_sku_code=line.outer_sku_code,
+        title=line.title[:300],
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        paid_amount=line.paid_amount,
+    )
 
 
 def _replace_lines(order: Order, incoming: NormalizedOrder) -> None:
     order.lines.all().delete()
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            platform_line_id=line.platform_line_id,
-            platform_sku_id=line.platform_sku_id,
-            outer_sku_code=line.outer_sku_code,
-            title=line.title[:300],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            paid_amount=line.paid_amount,
-        )
-        for line in incoming.lines
-    )
+    OrderLine.objects.bulk_create(_line(order, line) for line in incoming.lines)
 
 
 def _line_signature(lines) -> list[tuple]:
