@@ -56,11 +56,14 @@ def _hash_key(keys: str) -> bytes:
     return hmac.new(newest, b"orderhub-phone-lookup", hashlib.sha256).digest()
 
 
+def keyed_digest(data: bytes) -> str:
+    """A keyed hash: equal inputs match, but nobody without the key can test a guess against it."""
+    return hmac.new(_hash_key(settings.FIELD_ENCRYPTION_KEY), data, hashlib.sha256).hexdigest()
+
+
 def phone_lookup_hash(phone: str) -> str:
     normalized = normalize_phone(phone)
-    if not normalized:
-        return ""
-    return hmac.new(_hash_key(settings.FIELD_ENCRYPTION_KEY), normalized.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(normalized.encode()) if normalized else ""
 
 
 def mask_phone(phone: str) -> str:

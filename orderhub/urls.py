@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from channels_sync.webhooks import platform_hook
 from orderhub import views
 
 urlpatterns = [
@@ -11,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("orderhub.apis.urls")),
+    path("hooks/<str:platform>/", platform_hook, name="platform-hook"),
 ]

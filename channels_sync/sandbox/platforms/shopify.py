@@ -247,16 +247,22 @@ def push_body(order: FakeOrder, shop: SandboxShop) -> bytes:
 
 
 def push_headers(body: bytes, shop: SandboxShop, hook_url: str) -> dict[str, str]:
-    order = json.loads(body)
-    status, _, _ = order_status(order)
-    return {
+    headers = {
         "Content-Type": "application/json",
-        "X-Shopify-Topic": TOPIC_OF[status],
+        "X-Shopify-Topic": "orders/updated",
         "X-Shopify-Hmac-Sha256": webhook_signature(shop.app_secret, body),
         "X-Shopify-Shop-Domain": shop.shop_id,
-        "X-Shopify-Order-Id": str(order["id"]),
         "X-Shopify-API-Version": API_VERSION,
         # A re-delivery of the same event keeps its webhook id, so derive it from the body.
         "X-Shopify-Webhook-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, hashlib.sha256(body).hexdigest())),
+    }
+    try:
+        order = json.loads(body)
+    except ValueError:
+        return headers  # a malformed body (fault injection) is still signed and sent as it is
+    status, _, _ = order_status(order)
+    return headers | {
+        "X-Shopify-Topic": TOPIC_OF[status],
+        "X-Shopify-Order-Id": str(order["id"]),
         "X-Shopify-Triggered-At": order["updated_at"],
     }

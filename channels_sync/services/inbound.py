@@ -1,0 +1,276 @@
+"""The inbound path: store every raw payload first, then turn batches of them into orders.
+
+Pushes, pulls, the ingestion API and sheet imports all come through here, so "stored before processed",
+"once per payload" and "a failure is kept, visible and replayable" hold for every channel alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from channels_sync.locks import lock_claimable_inbound
+from channels_sync.models import InboundEvent, InboundKind, InboundStatus, ShopSyncState
+from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError
+from channels_sync.platforms.registry import get_adapter
+from channels_sync.services.generic import normalized_from_json
+from channels_sync.shops import client_for
+from orderhub import personal_data
+from orderhub.dispatch import announce
+from orderhub.events import Actor
+from orderhub.models import Shop
+from orderhub.normalized import NormalizedOrder
+from orderhub.services.upsert import orders_upsert
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class InboundItem:
+    platform: str
+    source: str
+    payload: str
+    shop_id: int | None = None
+    kind: str = InboundKind.ORDER
+    topic: str = ""
+    external_id: str = ""
+    message_id: str = ""
+    needs_fetch: bool = False
+    platform_updated_at: datetime | None = None
+    # A payload already known to be unreadable is stored straight into the dead-letter list.
+    error: str = ""
+
+
+def payload_digest(platform: str, payload: str) -> str:
+    return personal_data.keyed_digest(f"{platform}\n{payload}".encode())
+
+
+def inbound_store(items: list[InboundItem]) -> list[int]:
+    """Stores each payload once; returns the ids of those that were new (duplicates are dropped)."""
+    if not items:
+        return []
+    rows = []
+    for item in items:
+        dead = bool(item.error)
+        rows.append(
+            InboundEvent(
+                platform=item.platform,
+                shop_id=item.shop_id,
+                source=item.source,
+                kind=item.kind,
+                topic=item.topic[:64],
+                external_id=item.external_id[:64],
+                message_id=item.message_id[:128],
+                needs_fetch=item.needs_fetch,
+                payload=item.payload,
+                payload_hash=payload_digest(item.platform, item.payload),
+                platform_updated_at=item.platform_updated_at,
+                status=InboundStatus.DEAD if dead else InboundStatus.PENDING,
+                last_error=personal_data.redact_text(item.error),
+            )
+        )
+    hashes = {row.payload_hash for row in rows}
+    platforms = {row.platform for row in rows}
+    with transaction.atomic():
+        known = set(
+            InboundEvent.objects.filter(platform__in=platforms, payload_hash__in=hashes).values_list(
+                "payload_hash", flat=True
+            )
+        )
+        fresh, seen = [], set(known)
+        for row in rows:
+            if row.payload_hash not in seen:
+                seen.add(row.payload_hash)
+                fresh.append(row)
+        # ignore_conflicts: a concurrent request may store the same payload between our check and insert.
+        InboundEvent.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
+        new_hashes = {row.payload_hash for row in fresh}
+        return list(
+            InboundEvent.objects.filter(
+                platform__in=platforms, payload_hash__in=new_hashes, status=InboundStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
+
+
+def inbound_claim(*, limit: int) -> list[int]:
+    """Claims a batch for one worker: pending, due for retry, or abandoned by a worker that died."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=getattr(settings, "INBOUND_CLAIM_TIMEOUT_SECONDS", 300))
+    with transaction.atomic():
+        ids = lock_claimable_inbound(limit=limit, now=now, stale_before=stale_before)
+        if ids:
+            InboundEvent.objects.filter(pk__in=ids).update(status=InboundStatus.PROCESSING, claimed_at=now)
+    return ids
+
+
+@dataclass
+class ProcessReport:
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed: int = 0
+    dead: int = 0
+    order_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: ProcessReport) -> None:
+        for result, count in other.outcomes.items():
+            self.outcomes[result] += count
+        self.failed += other.failed
+        self.dead += other.dead
+        self.order_ids += other.order_ids
+
+
+def inbound_process(ids: list[int], *, http: httpx.Client | None = None) -> ProcessReport:
+    """Turns stored payloads into orders; each failure is recorded on its own payload."""
+    report = ProcessReport()
+    events = list(InboundEvent.objects.filter(pk__in=ids).select_related("shop").order_by("pk"))
+    InboundEvent.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    by_shop: dict[int | None, list[InboundEvent]] = defaultdict(list)
+    for event in events:
+        event.attempts += 1
+        by_shop[event.shop_id].append(event)
+    owns_http = http is None
+    http = http or httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
+    try:
+        for shop_events in by_shop.values():
+            report.add(_process_shop_events(shop_events, http))
+    finally:
+        if owns_http:
+            http.close()
+    return report
+
+
+def _process_shop_events(events: list[InboundEvent], http: httpx.Client) -> ProcessReport:
+    report = ProcessReport()
+    shop = events[0].shop
+    if shop is None:
+        for event in events:
+            _fail(event, "no shop of ours matches this payload", dead=True, report=report)
+        return report
+    adapter = get_adapter(shop.platform) if shop.platform != "manual" else None
+    ready: list[tuple[InboundEvent, list[tuple[NormalizedOrder, dict]]]] = []
+    for event in events:
+        if event.kind == InboundKind.REFUND:
+            announce("refund.received", inbound_event_id=event.pk)
+            _finish(event, "announced")
+            continue
+        if event.kind == InboundKind.OTHER:
+            _finish(event, "ignored", status=InboundStatus.IGNORED)
+            continue
+        try:
+            ready.append((event, _read_orders(event, shop, adapter, http)))
+        except AuthExpired as exc:
+            ShopSyncState.objects.update_or_create(shop=shop, defaults={"auth_error": str(exc)})
+            _fail(event, f"authorisation expired: {exc}", dead=False, report=report)
+        except PlatformError as exc:
+            _fail(event, f"platform error {exc.code}: {exc}", dead=not exc.retryable, report=report)
+        except PayloadError as exc:
+            _fail(event, f"unreadable payload: {exc}", dead=True, report=report)
+    _upsert_ready(shop, ready, report)
+    return report
+
+
+def _read_orders(event: InboundEvent, shop: Shop, adapter, http) -> list[tuple[NormalizedOrder, dict]]:
+    if adapter is None:  # the generic channel stores normalized JSON
+        payload = _json(event.payload)
+        return [(normalized_from_json(payload, platform=shop.platform), payload)]
+    if event.needs_fetch:
+        raws = [client_for(shop, http).fetch_order(event.external_id)]
+    else:
+        raws = adapter.extract_orders(_json(event.payload))
+    return [(adapter.normalize(raw), raw) for raw in raws]
+
+
+def _json(payload: str):
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
+        raise PayloadError(f"not JSON: {exc}") from exc
+
+
+def _upsert_ready(shop: Shop, ready, report: ProcessReport) -> None:
+    if not ready:
+        return
+    actor = Actor.channel(f"{shop.platform} sync")
+    items = [item for _, orders in ready for item in orders]
+    try:
+        outcomes = orders_upsert(shop=shop, items=items, actor=actor)
+    except Exception:
+        # One bad order must not sink its batch: retry one payload at a time to find it.
+        logger.exception("batch upsert failed for shop %s; retrying payloads one by one", shop.code)
+        for event, orders in ready:
+            try:
+                _record(event, orders_upsert(shop=shop, items=orders, actor=actor), report)
+            except Exception as exc:
+                _fail(event, f"could not store the order: {exc!r}", dead=False, report=report)
+        return
+    position = 0
+    for event, orders in ready:
+        _record(event, outcomes[position : position + len(orders)], report)
+        position += len(orders)
+
+
+def _record(event: InboundEvent, outcomes, report: ProcessReport) -> None:
+    for outcome in outcomes:
+        report.outcomes[outcome.result] += 1
+        report.order_ids.append(outcome.order_id)
+    results = {outcome.result for outcome in outcomes}
+    _finish(
+        event,
+        results.pop() if len(results) == 1 else "mixed",
+        order_id=outcomes[0].order_id if outcomes else None,
+    )
+
+
+def _finish(event: InboundEvent, result: str, *, status=InboundStatus.DONE, order_id=None) -> None:
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=status,
+        result=result,
+        order_id=order_id,
+        processed_at=timezone.now(),
+        last_error="",
+        claimed_at=None,
+    )
+
+
+def _fail(event: InboundEvent, error: str, *, dead: bool, report: ProcessReport) -> None:
+    dead = dead or event.attempts >= MAX_ATTEMPTS
+    delay = getattr(settings, "INBOUND_RETRY_DELAY_SECONDS", 30) * 2 ** max(event.attempts - 1, 0)
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=InboundStatus.DEAD if dead else InboundStatus.FAILED,
+        last_error=personal_data.redact_text(error)[:2000],
+        available_at=None if dead else timezone.now() + timedelta(seconds=delay),
+        claimed_at=None,
+    )
+    if dead:
+        report.dead += 1
+    else:
+        report.failed += 1
+
+
+def inbound_replay(ids: list[int]) -> ProcessReport:
+    """Sends dead-letter or failed payloads through processing again, now."""
+    InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundStatus.PROCESSING).update(
+        status=InboundStatus.PENDING, attempts=0, available_at=None, last_error=""
+    )
+    return inbound_process(ids)
+
+
+def inbound_drain(*, batch_size: int = 500, max_batches: int = 100) -> ProcessReport:
+    """Processes claimable payloads batch by batch until none is left (or the budget is spent)."""
+    report = ProcessReport()
+    with httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
+        for _ in range(max_batches):
+            ids = inbound_claim(limit=batch_size)
+            if not ids:
+                break
+            report.add(inbound_process(ids, http=http))
+    return report

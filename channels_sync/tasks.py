@@ -1,0 +1,58 @@
+"""django-q2 entry points of the sync app: thin, ids in, services do the work."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django_q.tasks import async_task
+
+from channels_sync.models import SyncKind
+from channels_sync.services.count_check import shops_count_check
+from channels_sync.services.inbound import inbound_drain
+from channels_sync.services.pull import shop_pull
+from orderhub.models import Shop
+
+logger = logging.getLogger(__name__)
+DRAIN_DEBOUNCE_SECONDS = 1
+
+
+def drain_inbound() -> dict:
+    report = inbound_drain()
+    return {"outcomes": dict(report.outcomes), "failed": report.failed, "dead": report.dead}
+
+
+def schedule_drain() -> None:
+    """Queues one drain after commit, at most once a second per cache: a burst of pushes shares it."""
+    if cache.add("channels_sync:drain-queued", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
+        transaction.on_commit(
+            lambda: async_task("channels_sync.tasks.drain_inbound", task_name="drain inbound")
+        )
+
+
+def pull_shop(shop_id: int, kind: str = SyncKind.PULL) -> dict:
+    shop = Shop.objects.get(pk=shop_id)
+    run = shop_pull(shop=shop, kind=kind)
+    return {"run": run.pk, "ok": run.ok, "new": run.orders_new, "updated": run.orders_updated}
+
+
+def _queue_active_shops(kind: str) -> int:
+    shop_ids = list(
+        Shop.objects.filter(active=True, pull_enabled=True)
+        .exclude(platform="manual")
+        .values_list("pk", flat=True)
+    )
+    for shop_id in shop_ids:
+        async_task("channels_sync.tasks.pull_shop", shop_id, kind, task_name=f"{kind} shop {shop_id}")
+    return len(shop_ids)
+
+
+def pull_all_shops() -> int:
+    return _queue_active_shops(SyncKind.PULL)
+
+
+def backfill_all_shops() -> int:
+    return _queue_active_shops(SyncKind.BACKFILL)
+
+
+def count_check_all_shops() -> int:
+    return len(shops_count_check())
