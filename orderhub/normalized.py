@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")  # how sellers and the platforms read times
 ORDER_STATUSES = ("pending_payment", "paid", "shipped", "completed", "cancelled")
 
 
@@ -83,5 +85,5 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.astimezone(DISPLAY_ZONE).isoformat()
     return value
