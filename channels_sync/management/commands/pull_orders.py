@@ -19,7 +19,7 @@ def parse_moment(value: str) -> datetime:
     except ValueError:
         raise CommandError(
             f"not a date or ISO 8601 time: {value!r} (e.g. 2026-11-11 or 2026-11-11T20:00+08:00)"
-        )
+        ) from None
     if len(value) == 10:
         moment = datetime.combine(moment.date(), time.min)
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
