@@ -6,6 +6,7 @@ SCHEDULES = [
     ("back-fill last 2 hours (every shop)", "channels_sync.tasks.backfill_all_shops", "H", None),
     ("drain inbound payloads", "channels_sync.tasks.drain_inbound", "I", 1),
     ("daily order count check", "channels_sync.tasks.count_check_all_shops", "D", None),
+    ("purge processed payloads past retention", "channels_sync.tasks.purge_inbound", "D", None),
 ]
 
 

@@ -10,6 +10,7 @@ from channels_sync.models import SyncKind
 from channels_sync.services.count_check import shops_count_check
 from channels_sync.services.inbound import inbound_drain
 from channels_sync.services.pull import shop_pull
+from channels_sync.services.retention import inbound_purge
 from orderhub.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -56,3 +57,7 @@ def backfill_all_shops() -> int:
 
 def count_check_all_shops() -> int:
     return len(shops_count_check())
+
+
+def purge_inbound() -> int:
+    return inbound_purge()
