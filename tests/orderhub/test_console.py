@@ -127,3 +127,11 @@ def test_language_switch_to_english(client):
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_chinese_is_the_default_whatever_the_browser_prefers(client):
+    client.force_login(make_user("boss", groups=[ADMINISTRATOR]))
+
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert "订单、拦截队列与基础资料" in page
