@@ -160,6 +160,9 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["console/admin.css"]}
+
     list_filter = (
         "shop",
         "shop__platform",

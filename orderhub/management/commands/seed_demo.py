@@ -14,15 +14,16 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from channels_sync.platforms.registry import get_adapter
 from channels_sync.sandbox.core import FakeOrder, SandboxState
 from channels_sync.sandbox.demo import DEMO_SHOP_IDS, demo_shop
 from channels_sync.sandbox.generator import advance_order, generate_order
+from channels_sync.sandbox.server import platform_module
 from orderhub import roles
 from orderhub.demo.catalogue import CATALOGUE
 from orderhub.events import Actor
-from orderhub.models import Order, Platform, Shop, Sku
-from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
-from orderhub.services.catalog import sku_save
+from orderhub.models import Platform, Shop, Sku
+from orderhub.services.catalog import MappingItem, sku_mapping_save, sku_save
 from orderhub.services.upsert import order_upsert
 
 DEMO_PASSWORD = "orderhub-demo"  # noqa: S105 - printed by `make run` on purpose
@@ -48,6 +49,7 @@ CURRENCIES = {"shopee": "SGD", "lazada": "SGD", "shopify": "USD"}
 ANCHOR = datetime(2026, 11, 11, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 # How many demo orders per shop end in each status.
 STATUS_MIX = {"pending_payment": 2, "paid": 6, "shipped": 3, "completed": 3, "cancelled": 1}
+PAID_ONLY = {"jd", "pdd"}
 PATHS = {
     "pending_payment": [],
     "paid": ["paid"],
@@ -65,6 +67,7 @@ class Command(BaseCommand):
             skus = self._catalogue()
             shops = self._shops()
             self._users()
+            self._bundle(shops[0])
         created = sum(self._orders(shop) for shop in shops)
         self.stdout.write(
             self.style.SUCCESS(
@@ -100,6 +103,17 @@ class Command(BaseCommand):
             shops.append(shop)
         return shops
 
+    def _bundle(self, shop: Shop) -> None:
+        """A gift box sold on Tmall that is six cans and a pack of treats in the warehouse."""
+        skus = {sku.code: sku for sku in Sku.objects.filter(code__in=["CAT-WET-85", "CAT-STRIP-SAL"])}
+        sku_mapping_save(
+            shop=shop,
+            outer_sku_code="GIFT-CAT-BOX",
+            title="猫罐头礼盒(6罐+猫条)",
+            items=[MappingItem(skus["CAT-WET-85"], 6), MappingItem(skus["CAT-STRIP-SAL"], 1)],
+            actor=Actor.system("seed_demo"),
+        )
+
     def _users(self) -> None:
         User = get_user_model()
         for username, name, groups, permissions, superuser in DEMO_USERS:
@@ -118,25 +132,20 @@ class Command(BaseCommand):
         state = SandboxState(rng=random.Random(f"demo-{shop.platform}"))
         sandbox_shop = state.add_shop(demo_shop(shop.platform))
         actor = Actor.channel(f"{shop.platform} demo")
+        # JD and PDD never list unpaid orders, so theirs start out paid.
+        first = "paid" if shop.platform in PAID_ONLY else "pending_payment"
         created = 0
         minute = 0
         for final_status, count in STATUS_MIX.items():
             for _ in range(count):
                 minute += 7
                 now = ANCHOR + timedelta(minutes=minute)
-                order = generate_order(
-                    state,
-                    sandbox_shop,
-                    status="pending_payment",
-                    now=now,
-                    currency=CURRENCIES.get(shop.platform, "CNY"),
-                )
-                for step, status in enumerate(PATHS[final_status], start=1):
+                currency = CURRENCIES.get(shop.platform, "CNY")
+                order = generate_order(state, sandbox_shop, status=first, now=now, currency=currency)
+                steps = [status for status in PATHS[final_status] if status != first]
+                for step, status in enumerate(steps, start=1):
                     advance_order(state, order, status, now=now + timedelta(minutes=10 * step))
-                outcome = order_upsert(
-                    shop=shop, incoming=normalized(order), actor=actor, raw_payload={"demo": True}
-                )
-                created += outcome.result == "created"
+                created += self._upsert(shop, order, actor) == "created"
         created += self._unmapped_order(shop, state, sandbox_shop, actor)
         return created
 
@@ -145,47 +154,10 @@ class Command(BaseCommand):
         order = generate_order(state, sandbox_shop, status="paid", now=ANCHOR.replace(hour=22))
         order.lines[0].sku_code = f"NEW-{shop.platform.upper()}-2026"
         order.lines[0].title = "新品试吃装(未建档)"
-        if Order.objects.filter(shop=shop, platform_order_id=order.order_id).exists():
-            return 0
-        order_upsert(shop=shop, incoming=normalized(order), actor=actor, raw_payload={"demo": True})
-        return 1
+        return int(self._upsert(shop, order, actor) == "created")
 
-
-def normalized(order: FakeOrder) -> NormalizedOrder:
-    return NormalizedOrder(
-        platform=order.platform,
-        platform_order_id=order.order_id,
-        status=order.status,
-        raw_status=order.status,
-        currency=order.currency,
-        goods_amount=order.goods_amount,
-        shipping_fee=order.shipping_fee,
-        discount=order.discount,
-        paid_amount=order.paid_amount,
-        created_at=order.created_at,
-        paid_at=order.paid_at,
-        updated_at=order.updated_at,
-        buyer_id=order.buyer_id,
-        buyer_remark=order.buyer_remark,
-        seller_remark=order.seller_remark,
-        receiver=NormalizedReceiver(
-            order.receiver_name,
-            order.receiver_phone,
-            order.province,
-            order.city,
-            order.district,
-            order.detail,
-        ),
-        lines=tuple(
-            NormalizedLine(
-                line.platform_sku_id,
-                line.sku_code,
-                line.title,
-                line.quantity,
-                line.unit_price,
-                line.paid_amount,
-                line.line_id,
-            )
-            for line in order.lines
-        ),
-    )
+    def _upsert(self, shop: Shop, order: FakeOrder, actor: Actor) -> str:
+        """Through the platform's own raw shape and adapter, so demo orders look exactly like synced ones."""
+        raw = platform_module(shop.platform).render_order(order)
+        incoming = get_adapter(shop.platform).normalize(raw)
+        return order_upsert(shop=shop, incoming=incoming, actor=actor, raw_payload=raw).result
