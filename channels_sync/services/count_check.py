@@ -10,11 +10,17 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from channels_sync.models import InboundKind, InboundSource, SyncKind, SyncRun
+from channels_sync.models import InboundEvent, InboundKind, InboundSource, InboundStatus, SyncKind, SyncRun
 from channels_sync.platforms.base import PayloadError, PlatformError
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.platforms.util import BEIJING
-from channels_sync.services.inbound import InboundItem, inbound_process, inbound_store
+from channels_sync.services.inbound import (
+    InboundItem,
+    inbound_process,
+    inbound_replay,
+    inbound_store,
+    payload_digest,
+)
 from channels_sync.services.pull import DEFAULT_END_LAG
 from channels_sync.shops import client_for
 from orderhub.models import Order, Shop
@@ -60,20 +66,7 @@ def shop_count_check(*, shop: Shop, day: date, http: httpx.Client) -> SyncRun:
     missing = sorted(set(platform_orders) - ours)
     extra = sorted(ours - set(platform_orders))
     if missing:
-        new_ids = inbound_store(
-            [
-                InboundItem(
-                    platform=shop.platform,
-                    source=InboundSource.PULL,
-                    shop_id=shop.pk,
-                    kind=InboundKind.ORDER,
-                    external_id=order_id,
-                    payload=json.dumps(platform_orders[order_id], ensure_ascii=False, sort_keys=True),
-                )
-                for order_id in missing
-            ]
-        )
-        run.orders_new = inbound_process(new_ids, http=http).outcomes["created"]
+        run.orders_new = _ingest(shop, [platform_orders[order_id] for order_id in missing], http)
     run.ok = not missing and not extra
     run.details = {
         "day": day.isoformat(),
@@ -91,6 +84,30 @@ def shop_count_check(*, shop: Shop, day: date, http: httpx.Client) -> SyncRun:
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def _ingest(shop: Shop, raws: list[dict], http: httpx.Client) -> int:
+    """Stores and processes the orders we lack; a payload stored before (its order since lost) is replayed."""
+    payloads = [json.dumps(raw, ensure_ascii=False, sort_keys=True) for raw in raws]
+    items = [
+        InboundItem(
+            platform=shop.platform,
+            source=InboundSource.PULL,
+            shop_id=shop.pk,
+            kind=InboundKind.ORDER,
+            payload=payload,
+        )
+        for payload in payloads
+    ]
+    new_ids = inbound_store(items)
+    created = inbound_process(new_ids, http=http).outcomes["created"]
+    hashes = [payload_digest(shop.platform, payload) for payload in payloads]
+    stored_before = list(
+        InboundEvent.objects.filter(
+            platform=shop.platform, payload_hash__in=hashes, status=InboundStatus.DONE
+        ).values_list("pk", flat=True)
+    )
+    return created + inbound_replay(stored_before).outcomes["created"]
 
 
 def shops_count_check(day: date | None = None) -> list[SyncRun]:
