@@ -3,14 +3,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from channels_sync.apis import OrdersIngestApi
+from channels_sync.order_import import order_import_view
+from channels_sync.views import sync_health
 from channels_sync.webhooks import platform_hook
 from orderhub import views
 
 urlpatterns = [
     path("", views.console_home, name="console-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("admin-tools/orders/import/", order_import_view, name="order-import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the API include, where the orders viewset would read "ingest" as an order id.
+    path("api/v1/orders/ingest/", OrdersIngestApi.as_view(), name="orders-ingest"),
     path("api/v1/", include("orderhub.apis.urls")),
     path("hooks/<str:platform>/", platform_hook, name="platform-hook"),
+    path("sync/health/", sync_health, name="sync-health"),
 ]

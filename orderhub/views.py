@@ -66,6 +66,12 @@ def _tiles(user) -> list[Tile]:
             "orderhub.view_shop",
         ),
         Tile(
+            _("Sync health"),
+            _("Per shop: last pull, lag, errors, dead letters and token expiry."),
+            reverse("sync-health"),
+            "channels_sync.view_syncrun",
+        ),
+        Tile(
             _("Background tasks"),
             _("Schedules and failed tasks of the worker."),
             reverse("admin:django_q_schedule_changelist"),
