@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+run: export ORDERHUB_SANDBOX_URL = http://127.0.0.1:$(SANDBOX_PORT)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
