@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from channels_sync.locks import lock_claimable_inbound
@@ -79,27 +80,26 @@ def inbound_store(items: list[InboundItem]) -> list[int]:
                 last_error=personal_data.redact_text(item.error),
             )
         )
-    hashes = {row.payload_hash for row in rows}
-    platforms = {row.platform for row in rows}
-    with transaction.atomic():
-        known = set(
-            InboundEvent.objects.filter(platform__in=platforms, payload_hash__in=hashes).values_list(
-                "payload_hash", flat=True
-            )
+    fresh, seen = [], set()
+    for row in rows:
+        if (row.platform, row.payload_hash) not in seen:
+            seen.add((row.platform, row.payload_hash))
+            fresh.append(row)
+    # One statement per 500 payloads, which the webhook answers on: the unique (platform, hash) index
+    # drops payloads stored before (or by a concurrent request), and RETURNING names the rows inserted.
+    fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
+    returning = [InboundEvent._meta.pk, InboundEvent._meta.get_field("status")]
+    new_ids = []
+    for start in range(0, len(fresh), 500):
+        inserted = InboundEvent.objects._insert(
+            fresh[start : start + 500],
+            fields=fields,
+            returning_fields=returning,
+            on_conflict=OnConflict.IGNORE,
         )
-        fresh, seen = [], set(known)
-        for row in rows:
-            if row.payload_hash not in seen:
-                seen.add(row.payload_hash)
-                fresh.append(row)
-        # ignore_conflicts: a concurrent request may store the same payload between our check and insert.
-        InboundEvent.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
-        new_hashes = {row.payload_hash for row in fresh}
-        return list(
-            InboundEvent.objects.filter(
-                platform__in=platforms, payload_hash__in=new_hashes, status=InboundStatus.PENDING
-            ).values_list("pk", flat=True)
-        )
+        # A single row that was dropped comes back as None rather than as no row.
+        new_ids += [row[0] for row in inserted if row and row[1] == InboundStatus.PENDING]
+    return new_ids
 
 
 def inbound_claim(*, limit: int) -> list[int]:
@@ -119,6 +119,8 @@ class ProcessReport:
     failed: int = 0
     dead: int = 0
     order_ids: list[int] = field(default_factory=list)
+    # (event id, status, result, order id) of payloads done, until _finish_all writes them together
+    finished: list[tuple[int, str, str, int | None]] = field(default_factory=list, repr=False)
 
     def add(self, other: ProcessReport) -> None:
         for result, count in other.outcomes.items():
@@ -141,7 +143,10 @@ def inbound_process(ids: list[int], *, http: httpx.Client | None = None) -> Proc
     http = http or httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
     try:
         for shop_events in by_shop.values():
-            report.add(_process_shop_events(shop_events, http))
+            shop_report = _process_shop_events(shop_events, http)
+            _finish_all(shop_report.finished)
+            shop_report.finished.clear()
+            report.add(shop_report)
     finally:
         if owns_http:
             http.close()
@@ -160,10 +165,10 @@ def _process_shop_events(events: list[InboundEvent], http: httpx.Client) -> Proc
     for event in events:
         if event.kind == InboundKind.REFUND:
             announce("refund.received", inbound_event_id=event.pk)
-            _finish(event, "announced")
+            _finish(event, "announced", report=report)
             continue
         if event.kind == InboundKind.OTHER:
-            _finish(event, "ignored", status=InboundStatus.IGNORED)
+            _finish(event, "ignored", status=InboundStatus.IGNORED, report=report)
             continue
         try:
             ready.append((event, _read_orders(event, shop, adapter, http)))
@@ -227,18 +232,41 @@ def _record(event: InboundEvent, outcomes, report: ProcessReport) -> None:
         event,
         results.pop() if len(results) == 1 else "mixed",
         order_id=outcomes[0].order_id if outcomes else None,
+        report=report,
     )
 
 
-def _finish(event: InboundEvent, result: str, *, status=InboundStatus.DONE, order_id=None) -> None:
-    InboundEvent.objects.filter(pk=event.pk).update(
-        status=status,
-        result=result,
-        order_id=order_id,
-        processed_at=timezone.now(),
-        last_error="",
-        claimed_at=None,
-    )
+def _finish(
+    event: InboundEvent, result: str, *, report: ProcessReport, status=InboundStatus.DONE, order_id=None
+) -> None:
+    report.finished.append((event.pk, status, result, order_id))
+
+
+def _finish_all(finished: list[tuple[int, str, str, int | None]]) -> None:
+    """Marks payloads done: one UPDATE per result and one for their order ids, not one per payload
+    (which capped a drain at a few hundred payloads a second)."""
+    now = timezone.now()
+    by_result: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for event_id, status, result, _ in finished:
+        by_result[(status, result)].append(event_id)
+    for (status, result), ids in by_result.items():
+        InboundEvent.objects.filter(pk__in=ids).update(
+            status=status, result=result, order_id=None, processed_at=now, last_error="", claimed_at=None
+        )
+    with_order = [(event_id, order_id) for event_id, _, _, order_id in finished if order_id]
+    if not with_order:
+        return
+    if connection.vendor == "postgresql":
+        # One statement over two arrays; bulk_update's CASE per row cost ten times more.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {InboundEvent._meta.db_table} AS e SET order_id = v.order_id "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, order_id) WHERE e.id = v.id",
+                [list(column) for column in zip(*with_order, strict=True)],
+            )
+    else:
+        rows = [InboundEvent(pk=event_id, order_id=order_id) for event_id, order_id in with_order]
+        InboundEvent.objects.bulk_update(rows, ["order_id"], batch_size=500)
 
 
 def _fail(event: InboundEvent, error: str, *, dead: bool, report: ProcessReport) -> None:

@@ -1,0 +1,176 @@
+"""python manage.py bench_ingest --orders 20000: ingestion throughput and push acknowledgement latency
+through the real pipeline — gunicorn answering pushes, drain workers turning them into orders."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from channels_sync.bench import (
+    BenchError,
+    BenchPlan,
+    bench_report,
+    bench_run,
+    bench_shop_create,
+    bench_shop_delete,
+    pushes_prepare,
+)
+from channels_sync.platforms.registry import PLATFORM_NAMES
+
+READY_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 15
+# A drain worker left behind by a bench that was killed outright stops by itself after this long idle.
+ORPHAN_IDLE_EXIT_SECONDS = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    text = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+    return "\n".join(text[-lines:]) or "(no output)"
+
+
+@contextmanager
+def _pipeline(*, port: int, web_workers: int, drain_workers: int, batch_size: int, log_dir: Path):
+    """gunicorn and drain workers as child processes, always stopped on the way out (errors, Ctrl-C)."""
+    base = Path(settings.BASE_DIR)
+    web = ["-m", "gunicorn", "orderhub.wsgi", "-w", str(web_workers), "-b", f"127.0.0.1:{port}"]
+    drain = [str(base / "manage.py"), "drain_inbound", "--loop", "--batch-size", str(batch_size)]
+    commands = [("gunicorn", [sys.executable, *web, "--log-level", "warning"])] + [
+        (f"drain-{n}", [sys.executable, *drain, "--idle-exit", str(ORPHAN_IDLE_EXIT_SECONDS)])
+        for n in range(drain_workers)
+    ]
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    processes: list[tuple[str, subprocess.Popen, Path]] = []
+    try:
+        for name, argv in commands:
+            log = log_dir / f"{name}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    argv, cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            processes.append((name, process, log))
+        _wait_ready(port, processes)
+        yield processes
+    finally:
+        for _, process, _ in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for _, process, _ in processes:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(port: int, processes) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        for name, process, log in processes:
+            if process.poll() is not None:
+                raise BenchError(f"{name} exited with code {process.returncode}:\n{_tail(log)}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer /healthz within {READY_TIMEOUT_SECONDS} s")
+
+
+class Command(BaseCommand):
+    help = (
+        "Measures sustained ingestion (orders/s, push accepted -> order stored) and push acknowledgement "
+        "latency through gunicorn and drain workers. Meant for PostgreSQL. The last line is JSON."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=20000, help="orders pushed flat out")
+        parser.add_argument("--platform", default="shopify", help="a platform whose pushes carry the order")
+        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn sync workers")
+        parser.add_argument("--drain-workers", type=int, default=1, help="drain_inbound processes")
+        parser.add_argument("--concurrency", type=int, default=8, help="client threads sending pushes")
+        parser.add_argument("--ack-rate", type=int, default=200, help="pushes/s of the steady phase")
+        parser.add_argument("--rate-seconds", type=float, default=10, help="length of the steady phase")
+        parser.add_argument("--batch-size", type=int, default=500, help="payloads a drain claims at once")
+        parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the orders")
+        parser.add_argument("--keep", action="store_true", help="keep the bench shop and its orders")
+        parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite anyway")
+
+    def handle(self, *args, **options):
+        plan = BenchPlan(
+            orders=options["orders"],
+            platform=options["platform"],
+            concurrency=options["concurrency"],
+            ack_rate=options["ack_rate"],
+            rate_seconds=options["rate_seconds"],
+            web_workers=options["web_workers"],
+            drain_workers=options["drain_workers"],
+        )
+        self._check(plan, options)
+        port = _free_port()
+        hook_url = f"http://127.0.0.1:{port}/hooks/{plan.platform}/"
+        try:
+            shop, platform_shop = bench_shop_create(plan.platform)
+        except BenchError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            pushes = pushes_prepare(platform_shop, plan.orders + plan.rate_pushes, hook_url=hook_url)
+            with (
+                tempfile.TemporaryDirectory(prefix="bench_ingest-") as log_dir,
+                _pipeline(
+                    port=port,
+                    web_workers=plan.web_workers,
+                    drain_workers=plan.drain_workers,
+                    batch_size=options["batch_size"],
+                    log_dir=Path(log_dir),
+                ),
+            ):
+                figures = bench_run(
+                    plan,
+                    shop=shop,
+                    pushes=pushes,
+                    client_factory=lambda: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30),
+                    timeout=options["timeout"],
+                )
+        except BenchError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            if not options["keep"]:
+                bench_shop_delete(shop.code)
+        lines = bench_report(figures)
+        if options["keep"]:
+            lines.insert(-1, f"kept shop {shop.code} with its orders (run again to replace them)")
+        for line in lines:
+            self.stdout.write(line)
+
+    def _check(self, plan: BenchPlan, options) -> None:
+        for name in ("orders", "web_workers", "drain_workers", "concurrency", "ack_rate", "batch_size"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+        if options["rate_seconds"] <= 0 or options["timeout"] <= 0:
+            raise CommandError("--rate-seconds and --timeout must be more than 0")
+        if plan.platform not in PLATFORM_NAMES:
+            raise CommandError(f"unknown platform {plan.platform!r}; known: {', '.join(PLATFORM_NAMES)}")
+        if connection.vendor != "postgresql" and not options["allow_sqlite"]:
+            raise CommandError(
+                f"bench_ingest measures PostgreSQL (set DATABASE_URL=postgres://...); this database is "
+                f"{connection.vendor}. Pass --allow-sqlite to run it here anyway."
+            )

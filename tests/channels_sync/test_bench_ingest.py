@@ -1,0 +1,128 @@
+"""bench_ingest's measurement on a tiny scale, in-process: the WSGI application answers the pushes and
+the wait drains them, where the command uses gunicorn and drain worker processes. Not a timed test."""
+
+import io
+import json
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+
+from channels_sync.bench import (
+    BenchError,
+    BenchPlan,
+    bench_report,
+    bench_run,
+    bench_shop_create,
+    bench_shop_delete,
+    pushes_prepare,
+)
+from channels_sync.models import InboundEvent
+from channels_sync.services.inbound import inbound_drain
+from orderhub.models import Order, Shop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FIGURES = {
+    "orders",
+    "ingest_orders_per_s",
+    "ack_p50_ms",
+    "ack_p99_ms",
+    "ack_rate_per_s",
+    "ack_p50_ms_at_rate",
+    "ack_p99_ms_at_rate",
+    "web_workers",
+    "drain_workers",
+    "database",
+}
+
+
+def in_process_client() -> httpx.Client:
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://testserver"
+    )
+
+
+def test_the_bench_stores_every_pushed_order_and_ends_with_its_figures_as_json():
+    # Given a bench shop and 20 signed pushes, plus 5 for the steady-rate phase
+    plan = BenchPlan(orders=20, concurrency=1, ack_rate=50, rate_seconds=0.1, web_workers=0, drain_workers=0)
+    shop, platform_shop = bench_shop_create("shopify")
+    pushes = pushes_prepare(platform_shop, 25, hook_url="http://testserver/hooks/shopify/")
+
+    # When the bench runs against the WSGI application, draining in-process
+    figures = bench_run(plan, shop=shop, pushes=pushes, client_factory=in_process_client, drain=inbound_drain)
+    lines = bench_report(figures)
+
+    # Then every push became exactly one order, and the last line holds the figures as JSON
+    assert Order.objects.filter(shop=shop).count() == 25
+    assert InboundEvent.objects.filter(shop=shop, status="done").count() == 25
+    last = json.loads(lines[-1])
+    assert last.keys() >= FIGURES
+    assert last["orders"] == 20 and last["database"] == connection.vendor and last["dead_letters"] == 0
+    assert last["ingest_orders_per_s"] > 0 and 0 < last["ack_p50_ms"] <= last["ack_p99_ms"]
+    assert any("orders/s" in line for line in lines[:-1])  # the summary for people comes first
+
+
+def test_the_bench_shop_goes_with_its_payloads_and_orders():
+    # Given a bench run that stored orders
+    shop, platform_shop = bench_shop_create("shopify")
+    pushes = pushes_prepare(platform_shop, 3, hook_url="http://testserver/hooks/shopify/")
+    with in_process_client() as client:
+        for push in pushes:
+            client.post(push.path, content=push.body, headers=push.headers)
+    inbound_drain()
+    assert Order.objects.filter(shop=shop).count() == 3
+
+    # When it is cleaned up
+    bench_shop_delete(shop.code)
+
+    # Then nothing of it is left
+    assert not Shop.objects.filter(code=shop.code).exists()
+    assert not Order.objects.exists() and not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "reason"), [("jd", "does not push"), ("douyin", "only announce orders")]
+)
+def test_a_platform_whose_pushes_carry_no_order_is_refused(platform, reason):
+    with pytest.raises(BenchError, match=reason):
+        _, platform_shop = bench_shop_create(platform)
+        pushes_prepare(platform_shop, 1, hook_url=f"http://testserver/hooks/{platform}/")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"orders": 0}, "--orders must be at least 1"), ({"platform": "ebay"}, "unknown platform")],
+)
+def test_bad_options_are_refused_with_a_reason(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("bench_ingest", **options)
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="checks the refusal on SQLite")
+def test_the_command_refuses_sqlite_unless_asked():
+    with pytest.raises(CommandError, match="--allow-sqlite"):
+        call_command("bench_ingest", orders=10)
+
+
+def test_drain_inbound_turns_the_backlog_into_orders_and_says_so():
+    # Given three stored pushes waiting for a worker
+    shop, platform_shop = bench_shop_create("shopify")
+    pushes = pushes_prepare(platform_shop, 3, hook_url="http://testserver/hooks/shopify/")
+    with in_process_client() as client:
+        for push in pushes:
+            client.post(push.path, content=push.body, headers=push.headers)
+    out = io.StringIO()
+
+    # When the drain worker runs once (without --loop it stops when no work is left)
+    call_command("drain_inbound", "--batch-size", "2", stdout=out)
+
+    # Then every payload became an order, and the summary counts them
+    assert Order.objects.filter(shop=shop).count() == 3
+    assert "drained 3 payloads" in out.getvalue() and "created 3" in out.getvalue()
+
+
+def test_drain_inbound_refuses_a_bad_batch_size():
+    with pytest.raises(CommandError, match="--batch-size"):
+        call_command("drain_inbound", "--batch-size", "0")
