@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import dataclass
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from channels_sync.models import InboundKind, InboundSource
-from channels_sync.platforms.base import PayloadError, PushReply
+from channels_sync.platforms.base import PayloadError, PushReply, ShopAuth
 from channels_sync.platforms.registry import PLATFORM_NAMES, get_adapter
 from channels_sync.services.inbound import InboundItem, inbound_store
 from channels_sync.shops import shop_auth
@@ -27,32 +29,56 @@ def _respond(reply: PushReply) -> HttpResponse:
     return HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
 
 
-def candidate_shops(platform: str, identifier: str) -> list[Shop]:
+@dataclass(frozen=True)
+class PushShop:
+    pk: int
+    platform_shop_id: str
+    auth: ShopAuth
+
+
+_push_shops: dict[str, tuple[float, list[PushShop]]] = {}
+PUSH_SHOPS_TTL_SECONDS = 10  # a new shop or new credentials take effect within this delay
+
+
+def push_shops(platform: str) -> list[PushShop]:
+    """The platform's active shops with decrypted credentials, cached briefly: every push needs them."""
+    now = time.monotonic()
+    cached = _push_shops.get(platform)
+    if cached and now - cached[0] < PUSH_SHOPS_TTL_SECONDS:
+        return cached[1]
+    shops = [
+        PushShop(shop.pk, shop.platform_shop_id, shop_auth(shop))
+        for shop in Shop.objects.filter(platform=platform, active=True).order_by("pk")
+    ]
+    _push_shops[platform] = (now, shops)
+    return shops
+
+
+def candidate_shops(platform: str, identifier: str) -> list[PushShop]:
     """Shops a push may come from: by platform shop id, else by the app key it names.
 
     Relay pushes (Taobao TMC, PDD PMC) and some platforms identify the app rather than the shop; all
     shops of one app share its secret, so any of them can verify the signature.
     """
-    shops = list(Shop.objects.filter(platform=platform, active=True).order_by("pk"))
+    shops = push_shops(platform)
     exact = [shop for shop in shops if identifier and shop.platform_shop_id == identifier]
     if exact:
         return exact
-    by_app = [shop for shop in shops if identifier and shop.credentials.get("app_key") == identifier]
+    by_app = [shop for shop in shops if identifier and shop.auth.app_key == identifier]
     return by_app or shops
 
 
-def _verified_shop(push, headers: dict, body: bytes, platform: str) -> Shop | None:
+def _verified_shop(push, headers: dict, body: bytes, platform: str) -> PushShop | None:
     try:
         identifier = push.shop_id_of(headers, body)
     except PayloadError:
         identifier = ""  # a malformed body may still carry a valid signature: try every app secret
     seen_secrets = set()
     for shop in candidate_shops(platform, identifier):
-        auth = shop_auth(shop)
-        if auth.app_secret in seen_secrets:
+        if shop.auth.app_secret in seen_secrets:
             continue
-        seen_secrets.add(auth.app_secret)
-        if push.verify(headers, body, auth):
+        seen_secrets.add(shop.auth.app_secret)
+        if push.verify(headers, body, shop.auth):
             return shop
     return None
 
@@ -88,12 +114,15 @@ def platform_hook(request, platform: str):
             ]
         )
         return _respond(push.reply(True))  # kept in the dead-letter list; a retry would fail the same way
-    shops_by_platform_id = {s.platform_shop_id: s.pk for s in Shop.objects.filter(platform=platform)}
+    shops_by_platform_id = {s.platform_shop_id: s.pk for s in push_shops(platform)}
     items = [
         InboundItem(
             platform=platform,
             source=InboundSource.PUSH,
-            shop_id=shops_by_platform_id.get(message.platform_shop_id, shop.pk),
+            # A message naming a shop we do not have is kept without one: a dead letter, not a wrong shop.
+            shop_id=shops_by_platform_id.get(message.platform_shop_id)
+            if message.platform_shop_id
+            else shop.pk,
             kind=message.kind if message.kind in InboundKind.values else InboundKind.OTHER,
             topic=message.topic,
             external_id=message.external_id,

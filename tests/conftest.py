@@ -24,3 +24,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fresh_push_shop_cache():
+    """Each test creates its own shops; the webhook's short-lived shop cache must not outlive a test."""
+    from channels_sync import webhooks
+
+    webhooks._push_shops.clear()
+    yield
+    webhooks._push_shops.clear()

@@ -163,3 +163,18 @@ def test_sync_runs_record_windows_and_counts(sandbox):
 
     run = SyncRun.objects.get()
     assert run.pages >= 1 and run.finished_at and run.duration_seconds >= 0
+
+
+def test_a_push_for_a_shop_we_do_not_have_becomes_a_dead_letter_not_another_shops_order(client, sandbox):
+    sandbox_shop(sandbox, "youzan")
+    demo = demo_shop("youzan")
+    stranger = sandbox.state.add_shop(type(demo)(**{**demo.__dict__, "shop_id": "99999999"}))
+    order = generate_order(sandbox.state, stranger, status="paid", now=recent())
+
+    response = push(client, sandbox, order)
+    inbound_drain()
+
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert (event.shop_id, event.status) == (None, "dead")
+    assert not Order.objects.exists()
