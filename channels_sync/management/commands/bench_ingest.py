@@ -49,7 +49,22 @@ def _tail(log: Path, lines: int = 15) -> str:
 def _pipeline(*, port: int, web_workers: int, drain_workers: int, batch_size: int, log_dir: Path):
     """gunicorn and drain workers as child processes, always stopped on the way out (errors, Ctrl-C)."""
     base = Path(settings.BASE_DIR)
-    web = ["-m", "gunicorn", "orderhub.wsgi", "-w", str(web_workers), "-b", f"127.0.0.1:{port}"]
+    # gthread workers keep connections alive: platforms push over persistent connections too.
+    web = [
+        "-m",
+        "gunicorn",
+        "orderhub.wsgi",
+        "-w",
+        str(web_workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--keep-alive",
+        "5",
+    ]
     drain = [str(base / "manage.py"), "drain_inbound", "--loop", "--batch-size", str(batch_size)]
     commands = [("gunicorn", [sys.executable, *web, "--log-level", "warning"])] + [
         (f"drain-{n}", [sys.executable, *drain, "--idle-exit", str(ORPHAN_IDLE_EXIT_SECONDS)])
@@ -104,7 +119,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=20000, help="orders pushed flat out")
         parser.add_argument("--platform", default="shopify", help="a platform whose pushes carry the order")
-        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn sync workers")
+        parser.add_argument(
+            "--web-workers", type=int, default=2, help="gunicorn worker processes (4 threads each)"
+        )
         parser.add_argument("--drain-workers", type=int, default=1, help="drain_inbound processes")
         parser.add_argument("--concurrency", type=int, default=8, help="client threads sending pushes")
         parser.add_argument("--ack-rate", type=int, default=200, help="pushes/s of the steady phase")
