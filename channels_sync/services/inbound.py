@@ -285,11 +285,24 @@ def _fail(event: InboundEvent, error: str, *, dead: bool, report: ProcessReport)
 
 
 def inbound_replay(ids: list[int]) -> ProcessReport:
-    """Sends dead-letter or failed payloads through processing again, now."""
-    InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundStatus.PROCESSING).update(
-        status=InboundStatus.PENDING, attempts=0, available_at=None, last_error=""
-    )
-    return inbound_process(ids)
+    """Sends payloads through processing again, now — only those no worker holds or is about to take.
+
+    The payloads are claimed for this call (as a worker would claim them), so a drain running at the
+    same moment skips them instead of processing them twice.
+    """
+    with transaction.atomic():
+        claimable = InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundStatus.PROCESSING)
+        if connection.features.has_select_for_update_skip_locked:
+            claimable = claimable.select_for_update(skip_locked=True)
+        claimed = list(claimable.values_list("pk", flat=True))
+        InboundEvent.objects.filter(pk__in=claimed).update(
+            status=InboundStatus.PROCESSING,
+            claimed_at=timezone.now(),
+            attempts=0,
+            available_at=None,
+            last_error="",
+        )
+    return inbound_process(claimed)
 
 
 def inbound_drain(*, batch_size: int = 500, max_batches: int = 100) -> ProcessReport:
