@@ -6,6 +6,8 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 import httpx
@@ -15,6 +17,21 @@ from channels_sync.platforms.base import PlatformError, RateLimited
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_fail_fast: ContextVar[bool] = ContextVar("platform_calls_fail_fast", default=False)
+
+
+@contextmanager
+def fail_fast():
+    """Within this block a failed call raises at once instead of sleeping and retrying.
+
+    A worker draining a batch must not sleep 30 s per failing detail fetch: the payload is retried later
+    with its own backoff, and the rest of the batch goes on.
+    """
+    token = _fail_fast.set(True)
+    try:
+        yield
+    finally:
+        _fail_fast.reset(token)
 
 
 def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
@@ -50,7 +67,7 @@ def with_retries(call: Callable[[], T], *, what: str) -> T:
     Delays come from settings so tests can shrink them: CHANNEL_RETRY_DELAY_SECONDS (default 30),
     CHANNEL_RETRY_ATTEMPTS (default 3 retries) and CHANNEL_MAX_RATE_LIMIT_SLEEP_SECONDS.
     """
-    attempts = getattr(settings, "CHANNEL_RETRY_ATTEMPTS", 3)
+    attempts = 0 if _fail_fast.get() else getattr(settings, "CHANNEL_RETRY_ATTEMPTS", 3)
     delay = getattr(settings, "CHANNEL_RETRY_DELAY_SECONDS", 30)
     max_sleep = getattr(settings, "CHANNEL_MAX_RATE_LIMIT_SLEEP_SECONDS", 120)
     for attempt in range(attempts + 1):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from channels_sync.locks import lock_claimable_inbound
 from channels_sync.models import InboundEvent, InboundKind, InboundStatus, ShopSyncState
 from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError
+from channels_sync.platforms.http import fail_fast
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.services.generic import normalized_from_json
 from channels_sync.shops import client_for
@@ -188,7 +189,8 @@ def _read_orders(event: InboundEvent, shop: Shop, adapter, http) -> list[tuple[N
         payload = _json(event.payload)
         return [(normalized_from_json(payload, platform=shop.platform), payload)]
     if event.needs_fetch:
-        raws = [client_for(shop, http).fetch_order(event.external_id)]
+        with fail_fast():  # the payload's own retry backoff takes over; the batch goes on
+            raws = [client_for(shop, http).fetch_order(event.external_id)]
     else:
         raws = adapter.extract_orders(_json(event.payload))
     return [(adapter.normalize(raw), raw) for raw in raws]
