@@ -83,3 +83,26 @@ def window_slices(start: datetime, end: datetime, limit: timedelta) -> Iterator[
 
 def text(value) -> str:
     return "" if value is None else str(value)
+
+
+def id_text(value, what: str = "id", *, required: bool = True) -> str:
+    """An id as the exact text the platform sent.
+
+    A float has already lost the digits of a long id (Douyin, Shopify), and bool is an int subclass:
+    both are refused rather than rounded into another order's id.
+    """
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"{what} is missing")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PayloadError(f"{what} must be an integer or a string, got {value!r}")
+    return str(value)
+
+
+def status_from(table: dict, raw_status, what: str) -> tuple[str, frozenset[str]]:
+    """A platform status → (standard status, flags); an unknown status is an error, never a guess."""
+    try:
+        return table[raw_status]
+    except (KeyError, TypeError):
+        raise PayloadError(f"unknown {what} {raw_status!r}; add it to the platform's status table") from None

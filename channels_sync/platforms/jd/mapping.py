@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.util import beijing_time, text, yuan
+from channels_sync.platforms.util import beijing_time, id_text, status_from, text, yuan
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
 
 NO_FLAGS: frozenset[str] = frozenset()
@@ -38,19 +38,11 @@ UNSET_TIME = "0001-01-01 00:00:00"
 
 
 def standard_status(raw_status) -> tuple[str, frozenset[str]]:
-    try:
-        return STATUSES[raw_status]
-    except (KeyError, TypeError):
-        raise PayloadError(
-            f"unknown JD orderState {raw_status!r}; add it to jd/mapping.py STATUSES"
-        ) from None
+    return status_from(STATUSES, raw_status, "JD orderState")
 
 
 def platform_id(value, what: str) -> str:
-    """An id as the exact string JD sent; a float has already lost digits, so it is refused."""
-    if isinstance(value, bool | float) or value in (None, ""):
-        raise PayloadError(f"JD {what} must be a string or an integer, got {value!r}")
-    return str(value)
+    return id_text(value, f"JD {what}")
 
 
 def order_id(order: dict) -> str:

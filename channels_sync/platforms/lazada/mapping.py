@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.util import iso_time, text, unix_time, yuan
+from channels_sync.platforms.util import id_text, iso_time, text, unix_time, yuan
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
 
 PAID_ITEM_STATUSES = ("pending", "topack", "packed", "repacked", "ready_to_ship", "toship")
@@ -56,10 +56,7 @@ def aggregate_status(item_statuses: list[str]) -> tuple[str, frozenset[str]]:
 
 
 def lazada_id(value, what: str) -> str:
-    # bool is an int subclass and a float would already have lost digits: refuse both.
-    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
-        raise PayloadError(f"Lazada {what} must be an integer or a string, got {value!r}")
-    return str(value)
+    return id_text(value, f"Lazada {what}")
 
 
 def normalize(raw_order: dict) -> NormalizedOrder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.util import text, unix_time, yuan
+from channels_sync.platforms.util import id_text, text, unix_time, yuan
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
 
 STATUS = {
@@ -32,12 +32,7 @@ ORDER_STATUS_PUSH = 3
 
 
 def identifier(value) -> str:
-    """An id as text; a float would already have lost digits of a long id, so it is refused."""
-    if value is None:
-        return ""
-    if isinstance(value, float | bool):
-        raise PayloadError(f"id {value!r} is not a string or an integer")
-    return str(value)
+    return id_text(value, required=False)
 
 
 def normalize(raw_order: dict) -> NormalizedOrder:

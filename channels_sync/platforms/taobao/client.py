@@ -20,6 +20,9 @@ GATEWAY = "https://gw.api.taobao.com"
 ROUTER_PATH = "/router/rest"
 INCREMENT_API = "taobao.trades.sold.increment.get"
 DETAIL_API = "taobao.trade.fullinfo.get"
+STOCK_API = "taobao.item.quantity.update"
+STOCK_RESPONSE = "item_quantity_update_response"
+STOCK_FULL_UPDATE = "1"  # `type`: 1 sets the quantity, 2 adds to it
 SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 DEFAULT_SIGN_METHOD = "hmac-sha256"
 
@@ -150,3 +153,27 @@ class Client:
 
     def fetch_order(self, platform_order_id: str) -> dict:
         return extract_orders(self.call(DETAIL_API, fields=TRADE_FIELDS, tid=str(platform_order_id)))[0]
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the SKU's sellable quantity. TOP needs the item's num_iid, which orders do not tell us:
+        it comes from the shop's credentials, `item_ids` {platform SKU id or outer code: num_iid}."""
+        num_iid = item_id_of(self.auth, platform_sku_id, outer_sku_code)
+        business = {"num_iid": num_iid, "quantity": str(quantity), "type": STOCK_FULL_UPDATE}
+        if platform_sku_id:
+            business["sku_id"] = platform_sku_id
+        if outer_sku_code:
+            business["outer_id"] = outer_sku_code  # TOP goes by sku_id when both are given
+        if STOCK_RESPONSE not in self.call(STOCK_API, **business):
+            raise PlatformError(f"Taobao {STOCK_API} answered without {STOCK_RESPONSE}", code="bad_response")
+
+
+def item_id_of(auth: ShopAuth, platform_sku_id: str, outer_sku_code: str) -> str:
+    """The platform item id a SKU belongs to, from the shop's `item_ids` credential."""
+    item_ids = auth.extra.get("item_ids") or {}
+    found = item_ids.get(platform_sku_id) or item_ids.get(outer_sku_code)
+    if not found:
+        raise PlatformError(
+            f"no item id for SKU {platform_sku_id or outer_sku_code}: add it to the shop's item_ids",
+            code="item_id_unknown",
+        )
+    return str(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.util import beijing_time, text, yuan
+from channels_sync.platforms.util import beijing_time, id_text, status_from, text, yuan
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
 
 NO_FLAGS: frozenset[str] = frozenset()
@@ -35,19 +35,11 @@ DETAIL_RESPONSE = "trade_fullinfo_get_response"
 
 
 def standard_status(raw_status) -> tuple[str, frozenset[str]]:
-    try:
-        return STATUSES[raw_status]
-    except (KeyError, TypeError):
-        raise PayloadError(
-            f"unknown Taobao trade status {raw_status!r}; add it to taobao/mapping.py STATUSES"
-        ) from None
+    return status_from(STATUSES, raw_status, "Taobao trade status")
 
 
 def platform_id(value, what: str) -> str:
-    """An id as the exact string the platform meant; a float has already lost digits, so it is refused."""
-    if isinstance(value, bool | float) or value in (None, ""):
-        raise PayloadError(f"Taobao {what} must be an integer or a string, got {value!r}")
-    return str(value)
+    return id_text(value, f"Taobao {what}")
 
 
 def trade_id(trade: dict) -> str:

@@ -12,7 +12,7 @@ import json
 from urllib.parse import unquote_plus
 
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.util import beijing_time, text, yuan
+from channels_sync.platforms.util import beijing_time, id_text, text, yuan
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
 
 # order_info.status → standard status. Youzan has no partial-shipment, hold or cancel-request status.
@@ -29,12 +29,7 @@ STATUS = {
 
 
 def identifier(value) -> str:
-    """An id as text; a float would already have lost digits of a long id, so it is refused."""
-    if value is None:
-        return ""
-    if isinstance(value, float | bool):
-        raise PayloadError(f"id {value!r} is not a string or an integer")
-    return str(value)
+    return id_text(value, required=False)
 
 
 def decode_msg(msg) -> dict:

@@ -221,7 +221,7 @@ def test_malformed_orders_raise_payload_error(raw):
 def test_float_ids_are_refused():
     raw = load_fixture("youzan/push_trade_TradePaid_msg_decoded.json")
     raw["full_order_info"]["orders"][0]["sku_id"] = 3.7201610e7
-    with pytest.raises(PayloadError, match="not a string or an integer"):
+    with pytest.raises(PayloadError, match="must be an integer or a string"):
         normalize(raw)
 
 
