@@ -20,53 +20,26 @@ from channels_sync.selectors import (
 )
 from channels_sync.services.inbound import ProcessReport, inbound_replay
 from orderhub import personal_data
+from orderhub.admin_tools import DefaultChoiceFilter, ReadOnlyAdmin, pretty_json
 
 REPLAY_BATCH = 500
 DEAD_LETTERS = "dead_letters"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """What the platforms sent and how each pull went is a record: nobody edits it by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _pretty_json(value) -> str:
-    return format_html("<pre class='raw-payload'>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
-
-
 # ---- inbound payloads: the log and the dead-letter list ----------------------------------------
 
 
-class InboundStatusFilter(admin.SimpleListFilter):
+class InboundStatusFilter(DefaultChoiceFilter):
     """Dead and failed payloads by default: the list is first of all what still needs attention."""
 
     title = _("status")
     parameter_name = "status"
+    default = DEAD_LETTERS
 
     def lookups(self, request, model_admin):
-        return [(DEAD_LETTERS, _("dead or failed")), *InboundStatus.choices, ("all", _("All"))]
+        return [(DEAD_LETTERS, _("dead or failed")), *InboundStatus.choices, self.all_choice()]
 
-    def choices(self, changelist):
-        value = self.value() or DEAD_LETTERS
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or DEAD_LETTERS
-        if value == "all":
-            return queryset
+    def filter_by(self, queryset, value):
         return queryset.filter(status__in=DEAD_LETTER if value == DEAD_LETTERS else [value])
 
 
@@ -83,7 +56,7 @@ def _payload_column(request):
             return gettext(
                 "Not JSON ({length} characters): shown only to staff allowed to see personal data."
             ).format(length=len(event.payload))
-        return _pretty_json(data if allowed else personal_data.redact_payload(data))
+        return pretty_json(data if allowed else personal_data.redact_payload(data))
 
     payload.short_description = _("payload")
     return payload
@@ -268,7 +241,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("details"))
     def details_json(self, run):
-        return _pretty_json(run.details)
+        return pretty_json(run.details)
 
 
 @admin.register(ShopSyncState)

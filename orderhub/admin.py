@@ -2,14 +2,14 @@
 
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from orderhub import personal_data
+from orderhub.admin_tools import DefaultChoiceFilter, ReadOnlyAdmin, run_service
 from orderhub.events import Actor
-from orderhub.exceptions import ApplicationError
 from orderhub.imports import SkuMappingItemResource, SkuResource
 from orderhub.models import (
     Hold,
@@ -32,19 +32,6 @@ admin.site.site_header = _("OrderHub console")
 admin.site.site_title = _("OrderHub")
 admin.site.index_title = _("Orders, holds and master data")
 admin.site.site_url = "/"
-
-
-def run_service(modeladmin, request, items, call, done_message):
-    """Runs a service per selected item; each failure is reported, the others still go through."""
-    done = 0
-    for item in items:
-        try:
-            call(item)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{item}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
 
 
 # ---- personal data, masked per request ---------------------------------------------------------
@@ -159,7 +146,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     class Media:
         css = {"all": ["console/admin.css"]}
 
@@ -237,15 +224,6 @@ class OrderAdmin(admin.ModelAdmin):
                 return by_phone, False
         return super().get_search_results(request, queryset, search_term)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_cancel_permission(self, request):
         return request.user.has_perm("orderhub.cancel_order")
 
@@ -293,31 +271,19 @@ class OrderAdmin(admin.ModelAdmin):
 # ---- the decision queue ------------------------------------------------------------------------
 
 
-class HoldStatusFilter(admin.SimpleListFilter):
+class HoldStatusFilter(DefaultChoiceFilter):
     """Open holds by default: the queue is what still needs a decision."""
 
     title = _("status")
     parameter_name = "status"
+    default = HoldStatus.OPEN
 
     def lookups(self, request, model_admin):
-        return [*HoldStatus.choices, ("all", _("All"))]
-
-    def choices(self, changelist):
-        value = self.value() or HoldStatus.OPEN
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        value = self.value() or HoldStatus.OPEN
-        return queryset if value == "all" else queryset.filter(status=value)
+        return [*HoldStatus.choices, self.all_choice()]
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ReadOnlyAdmin):
     list_display = (
         "order_link",
         "level",
@@ -353,15 +319,6 @@ class HoldAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(order__in=orders_for_user(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resolve_permission(self, request):
         return request.user.has_perm("orderhub.resolve_hold")
