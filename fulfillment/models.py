@@ -323,3 +323,6 @@ class StockPush(models.Model):
 
     def __str__(self):
         return f"{self.shop.code}/{self.sku.code}: {self.last_pushed} → {self.calculated}"
+
+
+from fulfillment.models_decisions import MergeGroup, OrderFulfillment  # noqa: E402,F401

@@ -28,6 +28,19 @@ _VIEW_SYNC = [
     "channels_sync.view_shopsyncstate",
 ]
 
+_VIEW_FULFILLMENT = [
+    "fulfillment.view_stock",
+    "fulfillment.view_warehouse",
+    "fulfillment.view_carrier",
+    "fulfillment.view_allocation",
+]
+# The decision settings customer service tunes: gift, routing and carrier rules, the hold settings.
+_EDIT_RULES = [
+    f"fulfillment.{action}_{model}"
+    for model in ("giftrule", "routingrule", "routingrulewarehouse", "carrierrule", "fulfillmentsettings")
+    for action in ("view", "change")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER_SERVICE: [
         *_VIEW_SYNC,
@@ -43,9 +56,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orderhub.resolve_hold",
         "orderhub.cancel_order",
         "orderhub.mark_priority",
+        *_VIEW_FULFILLMENT,
+        *_EDIT_RULES,
     ],
-    WAREHOUSE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, "orderhub.change_sku"],
-    FINANCE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, *_VIEW_SYNC],
+    WAREHOUSE: [
+        *_VIEW_MASTER_DATA,
+        *_VIEW_ORDERS,
+        "orderhub.change_sku",
+        *_VIEW_FULFILLMENT,
+        "fulfillment.change_stock",
+        "fulfillment.view_stockadjustment",
+        "fulfillment.add_stockadjustment",
+    ],
+    FINANCE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, *_VIEW_SYNC, "fulfillment.view_stock"],
     # Administrators get every permission of OrderHub's apps plus user management.
     ADMINISTRATOR: [],
 }

@@ -196,7 +196,15 @@ else:
 
 # Who hears which domain event: the after-commit dispatcher queues these task paths with the ids.
 # Lower layers announce; higher layers subscribe here, in the project wiring, never by import.
-DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {}
+DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {
+    "order.paid": ["fulfillment.decide_tasks.order_process_task"],
+    # The order's last open hold was resolved: decide again.
+    "order.released": ["fulfillment.decide_tasks.order_released_task"],
+    "order.cancelled": [
+        "fulfillment.tasks.release_on_cancel",
+        "fulfillment.decide_tasks.order_process_task",
+    ],
+}
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from channels_sync.apis import OrdersIngestApi
 from channels_sync.order_import import order_import_view
 from channels_sync.views import sync_health
 from channels_sync.webhooks import platform_hook
+from fulfillment.views_stock_push import stock_push_page
 from orderhub import views
 
 urlpatterns = [
@@ -20,4 +21,5 @@ urlpatterns = [
     path("api/v1/", include("orderhub.apis.urls")),
     path("hooks/<str:platform>/", platform_hook, name="platform-hook"),
     path("sync/health/", sync_health, name="sync-health"),
+    path("stock/push/<str:sku_code>/", stock_push_page, name="stock-push"),
 ]

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from orderhub.dispatch import announce
 from orderhub.events import Actor, order_hold_placed_event, order_hold_resolved_event
 from orderhub.exceptions import HoldAlreadyResolved, InvalidInput, NotFound
 from orderhub.locks import lock_open_holds, lock_order
@@ -49,6 +50,7 @@ def hold_resolve(*, hold_id: int, actor: Actor, resolution: str, note: str = "")
         hold.resolved_by_id = actor.user_id
         hold.save(update_fields=["status", "resolution", "resolution_note", "resolved_at", "resolved_by"])
         order_hold_resolved_event(order=order, hold=hold, actor=actor)
+        _announce_if_released(order)
     return hold
 
 
@@ -63,4 +65,12 @@ def holds_resolve_for_order(*, order: Order, kinds: set[str], actor: Actor, note
         hold.save(update_fields=["status", "resolution", "resolution_note", "resolved_at"])
         order_hold_resolved_event(order=order, hold=hold, actor=actor)
         resolved.append(hold)
+    if resolved:
+        _announce_if_released(order)
     return resolved
+
+
+def _announce_if_released(order: Order) -> None:
+    """The last open hold is gone: whoever decides what happens to the order may decide again."""
+    if not Hold.objects.filter(order=order, status=HoldStatus.OPEN).exists():
+        announce("order.released", order_id=order.pk)

@@ -156,7 +156,8 @@ def _line(order: Order, line) -> OrderLine:
 
 
 def _replace_lines(order: Order, incoming: NormalizedOrder) -> None:
-    order.lines.all().delete()
+    # Our own gift lines are not the platform's to replace.
+    order.lines.filter(is_gift=False).delete()
     OrderLine.objects.bulk_create(_line(order, line) for line in incoming.lines)
 
 
@@ -175,7 +176,7 @@ def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: 
     for name in changed:
         setattr(order, name, reported[name])
     amounts_before, amounts_now = _amounts(order), _amounts(incoming)
-    lines_differ = _line_signature(order.lines.all()) != _line_signature(incoming.lines)
+    lines_differ = _line_signature(order.lines.filter(is_gift=False)) != _line_signature(incoming.lines)
     if amounts_before != amounts_now or lines_differ:
         if order.status == OrderStatus.PENDING_PAYMENT:
             # Before payment the seller may still change prices and the buyer the basket.

@@ -143,3 +143,16 @@ def test_receiver_phone_is_searchable_by_its_keyed_hash(shop, sku_a):
 
     assert order_by_phone("13812341234").count() == 1
     assert order_by_phone("13812341235").count() == 0
+
+
+def test_a_gift_line_we_added_is_neither_a_discrepancy_nor_replaced(shop, sku_a):
+    upsert(shop, normalized("T1", status="pending_payment"))
+    order = Order.objects.get()
+    order.lines.create(title="赠品", quantity=1, is_gift=True)
+
+    upsert(shop, normalized("T1", status="paid", updated_minutes=2))
+    upsert(shop, normalized("T1", status="paid", updated_minutes=3, buyer_remark="快点发"))
+
+    assert order.lines.filter(is_gift=True).count() == 1
+    assert not order.events.filter(type="amount_discrepancy").exists()
+    assert not order.holds.filter(kind="amount_discrepancy").exists()

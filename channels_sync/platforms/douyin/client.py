@@ -20,6 +20,7 @@ API_VERSION = "2"
 SIGN_METHOD = "hmac-sha256"
 SEARCH_METHOD = "order.searchList"
 DETAIL_METHOD = "order.orderDetail"
+STOCK_METHOD = "sku.syncStock"
 
 # Unverified: Doudian documents no update_time range limit for order.searchList. Thirty minutes
 # keeps each slice well inside any limit and its page count small.
@@ -147,3 +148,12 @@ class Client:
         if not isinstance(detail, dict):
             raise PlatformError(f"Doudian detail for {platform_order_id} is missing", code="bad_response")
         return detail
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the SKU's stock (incremental false) by sku_id, or by its code when we have no id."""
+        params: dict = {"stock_num": quantity, "incremental": False}
+        if platform_sku_id.isdigit():
+            params["sku_id"] = int(platform_sku_id)
+        else:
+            params["code"] = outer_sku_code
+        self.call(STOCK_METHOD, params)

@@ -26,6 +26,10 @@ GATEWAY = "https://api.jd.com"
 ROUTER_PATH = "/routerjson"
 SEARCH_API = "jingdong.pop.order.search"
 GET_API = "jingdong.pop.order.get"
+# POP's full stock write (skuId, stockNum), as JD's own SDK names it; the answer is
+# {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": true}}.
+STOCK_API = "jingdong.stock.write.updateSkuStock"
+STOCK_RESPONSE = "jingdong_stock_write_updateSkuStock_responce"
 
 # start_date and end_date may be one month apart; 28 days fits inside every calendar month.
 WINDOW_LIMIT = timedelta(days=28)
@@ -57,7 +61,7 @@ def sign(params: Mapping[str, str], secret: str) -> str:
     return hashlib.md5((secret + concat + secret).encode(), usedforsecurity=False).hexdigest().upper()
 
 
-def param_json(business: Mapping[str, str]) -> str:
+def param_json(business: Mapping[str, object]) -> str:
     return json.dumps(business, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -96,7 +100,7 @@ class Client:
         self.http = http
         self.url = (auth.base_url or GATEWAY).rstrip("/") + ROUTER_PATH
 
-    def call(self, method: str, business: Mapping[str, str]) -> dict:
+    def call(self, method: str, business: Mapping[str, object]) -> dict:
         def attempt() -> dict:
             params = {
                 "method": method,
@@ -148,6 +152,18 @@ class Client:
         if not orders:
             raise PlatformError(f"JD has no order {platform_order_id}", code="not_found")
         return orders[0]
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the SKU's stock; JD addresses stock by its skuId only, never by the outer code."""
+        if not platform_sku_id:
+            raise PlatformError(
+                f"JD needs the skuId to update stock of {outer_sku_code}", code="sku_id_missing"
+            )
+        body = self.call(STOCK_API, {"skuId": platform_sku_id, "stockNum": quantity})
+        answer = body.get(STOCK_RESPONSE)
+        if not isinstance(answer, dict) or answer.get("success") is not True:
+            detail = answer.get("message", "") if isinstance(answer, dict) else body
+            raise PlatformError(f"JD {STOCK_API} failed: {detail}", code="stock_update_failed")
 
 
 def search_params(lower: datetime, upper: datetime, page: int) -> dict[str, str]:

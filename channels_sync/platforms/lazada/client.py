@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ ORDERS_PATH = "/orders/get"
 ORDER_PATH = "/order/get"
 ORDER_ITEMS_PATH = "/order/items/get"
 MULTIPLE_ORDER_ITEMS_PATH = "/orders/items/get"
+SELLABLE_STOCK_PATH = "/product/stock/sellable/update"
 
 # Lazada documents no maximum span for update_after/update_before (unverified): we keep slices to one
 # day, and the sandbox enforces the same constant so a client that forgets to split fails loudly.
@@ -66,17 +68,20 @@ class Client:
         self.http = http
         self.base_url = (auth.base_url or DEFAULT_BASE_URL).rstrip("/")
 
-    def call(self, api_path: str, params: dict[str, str]) -> dict:
+    def call(self, api_path: str, params: dict[str, str], *, post: bool = False) -> dict:
         def once() -> dict:
-            signed = {
-                **params,
+            system = {
                 "app_key": self.auth.app_key,
                 "timestamp": str(int(time.time() * 1000)),  # re-stamped per attempt: valid for 7200 s only
                 "access_token": self.auth.access_token,
                 "sign_method": "sha256",
             }
-            signed["sign"] = sign(self.auth.app_secret, api_path, signed)
-            response = request(self.http, "GET", self.base_url + api_path, params=signed)
+            system["sign"] = sign(self.auth.app_secret, api_path, {**params, **system})
+            url = self.base_url + api_path
+            if post:  # as Lazada's SDK does: system parameters in the query, API parameters in the form
+                response = request(self.http, "POST", url, params=system, data=params)
+            else:
+                response = request(self.http, "GET", url, params={**params, **system})
             return raise_for_error(json_body(response), api_path)
 
         return with_retries(once, what=f"lazada {api_path}")
@@ -147,3 +152,13 @@ class Client:
         if not isinstance(order, dict) or not isinstance(items, list):
             raise PlatformError(f"Lazada order {platform_order_id}: unreadable detail", code="bad_response")
         return {**order, "order_items": items}
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the sellable quantity of one SKU, named by SellerSku (our outer code) and its SkuId."""
+        sku = {"SellableQuantity": quantity}
+        if outer_sku_code:
+            sku["SellerSku"] = outer_sku_code
+        if platform_sku_id:
+            sku["SkuId"] = platform_sku_id
+        payload = {"Request": {"Product": {"Skus": {"Sku": [sku]}}}}
+        self.call(SELLABLE_STOCK_PATH, {"payload": json.dumps(payload, separators=(",", ":"))}, post=True)

@@ -12,6 +12,7 @@ import httpx
 from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.util import window_slices
+from channels_sync.stock import item_id_of
 
 # Base URLs (the real host or the sandbox's /pdd) name the host; every API goes to its router path.
 GATEWAY = "https://gw-api.pinduoduo.com"
@@ -20,6 +21,9 @@ INCREMENT_API = "pdd.order.number.list.increment.get"
 INCREMENT_ROOT = "order_sn_increment_get_response"
 DETAIL_API = "pdd.order.information.get"
 DETAIL_ROOT = "order_info_get_response"
+STOCK_API = "pdd.goods.quantity.update"
+STOCK_ROOT = "goods_quantity_update_response"
+STOCK_FULL_UPDATE = 1  # update_type: 1 sets the quantity, 2 adds to it
 
 # start_updated_at and end_updated_at may be at most 30 minutes apart.
 WINDOW_LIMIT = timedelta(minutes=30)
@@ -119,6 +123,20 @@ class Client:
         if not isinstance(info, dict):
             raise PlatformError(f"PDD detail for {platform_order_id} has no order_info", code="bad_response")
         return info
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the SKU's stock; PDD wants the goods_id too, from the shop's `item_ids` credential."""
+        business = {
+            "goods_id": item_id_of(self.auth, platform_sku_id, outer_sku_code),
+            "quantity": quantity,
+            "update_type": STOCK_FULL_UPDATE,
+        }
+        if platform_sku_id:
+            business["sku_id"] = platform_sku_id
+        if outer_sku_code:
+            business["outer_id"] = outer_sku_code
+        if self.call(STOCK_API, STOCK_ROOT, **business).get("is_success") is not True:
+            raise PlatformError(f"PDD {STOCK_API} did not succeed", code="stock_update_failed")
 
 
 def _order_list(page: dict) -> list[dict]:

@@ -13,10 +13,12 @@ import httpx
 from channels_sync.platforms.base import AuthExpired, PlatformError, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.util import window_slices
+from channels_sync.stock import item_id_of
 
 GATEWAY = "https://partner.shopeemobile.com"
 ORDER_LIST_PATH = "/api/v2/order/get_order_list"
 ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
+UPDATE_STOCK_PATH = "/api/v2/product/update_stock"
 
 WINDOW_LIMIT = timedelta(days=15)  # time_to - time_from
 PAGE_SIZE = 100
@@ -110,6 +112,26 @@ class Client:
             raise PlatformError(f"shopee has no order {platform_order_id}", code="order_not_found")
         return found[0]
 
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the seller stock of one model (or of an item without models, model_id 0).
+
+        Our platform SKU id is the model_id (the item_id for an item without models); the item_id comes
+        from the shop's `item_ids` credential.
+        """
+        item_id = item_id_of(self.auth, platform_sku_id, outer_sku_code)
+        model_id = 0 if platform_sku_id in ("", item_id) else int(platform_sku_id)
+        body = {
+            "item_id": int(item_id),
+            "stock_list": [{"model_id": model_id, "seller_stock": [{"stock": quantity}]}],
+        }
+        response = with_retries(lambda: self._send(UPDATE_STOCK_PATH, {}, body), what="shopee update_stock")
+        failures = response.get("failure_list") or []
+        if failures:
+            reason = failures[0].get("failed_reason", "") if isinstance(failures[0], dict) else failures[0]
+            raise PlatformError(
+                f"shopee update_stock refused model {model_id}: {reason}", code="update_stock_failed"
+            )
+
     def _list_page(self, start: datetime, end: datetime, cursor: str) -> dict:
         params = {
             "time_range_field": "update_time",
@@ -135,7 +157,7 @@ class Client:
     def _get(self, path: str, params: dict) -> dict:
         return with_retries(lambda: self._send(path, params), what=f"shopee {path}")
 
-    def _send(self, path: str, params: dict) -> dict:
+    def _send(self, path: str, params: dict, body: dict | None = None) -> dict:
         # Signed afresh on every attempt: Shopee refuses a timestamp older than five minutes.
         timestamp = int(time.time())
         auth = self.auth
@@ -148,7 +170,11 @@ class Client:
                 auth.app_secret, auth.app_key, path, timestamp, auth.access_token, auth.platform_shop_id
             ),
         }
-        response = request(self.http, "GET", f"{self.base_url}{path}", params={**common, **params})
+        url = f"{self.base_url}{path}"
+        if body is not None:  # write APIs take the common parameters in the query and a JSON body
+            response = request(self.http, "POST", url, params=common, json=body)
+        else:
+            response = request(self.http, "GET", url, params={**common, **params})
         return unwrap(json_body(response))
 
 

@@ -11,6 +11,7 @@ import httpx
 from channels_sync.platforms.base import AuthExpired, PlatformError, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.util import window_slices
+from channels_sync.stock import item_id_of
 
 # Every shop has its own host; the client fills in ShopAuth.platform_shop_id (the myshopify domain).
 DEFAULT_BASE_URL = "https://{shop_domain}"
@@ -19,6 +20,7 @@ API_VERSION = "2024-10"
 # (and a retry after a failure) bounded during a long back-fill.
 WINDOW_LIMIT = timedelta(days=30)
 PAGE_LIMIT = 250  # orders.json `limit` maximum
+INVENTORY_SET_PATH = "/inventory_levels/set.json"
 ACCESS_TOKEN_HEADER = "X-Shopify-Access-Token"  # noqa: S105 - a header name, not a secret
 
 
@@ -85,6 +87,35 @@ class Client:
             return response
 
         return with_retries(once, what=f"shopify {path}")
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the available quantity of the variant's inventory item at the shop's location.
+
+        Shopify keeps stock on the inventory item, not the variant: its id comes from the shop's
+        `item_ids` credential {variant id or SKU: inventory_item_id}, the location from `location_id`.
+        """
+        location_id = self.auth.extra.get("location_id")
+        if not location_id:
+            raise PlatformError(
+                "Shopify stock needs the shop's location_id credential", code="location_unknown"
+            )
+        body = {
+            "location_id": int(location_id),
+            "inventory_item_id": int(item_id_of(self.auth, platform_sku_id, outer_sku_code)),
+            "available": quantity,
+        }
+
+        def once() -> None:
+            response = request(
+                self.http,
+                "POST",
+                self.api_url + INVENTORY_SET_PATH,
+                json=body,
+                headers={ACCESS_TOKEN_HEADER: self.auth.access_token},
+            )
+            raise_for_status(response, INVENTORY_SET_PATH)
+
+        with_retries(once, what=f"shopify {INVENTORY_SET_PATH}")
 
     def fetch_orders(self, start: datetime, end: datetime) -> Iterator[list[dict]]:
         for lower, upper in window_slices(start, end, self.window_limit):

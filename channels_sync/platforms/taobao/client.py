@@ -15,6 +15,7 @@ from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.taobao.mapping import LIST_RESPONSE, extract_orders, trade_id
 from channels_sync.platforms.util import format_beijing, window_slices
+from channels_sync.stock import item_id_of
 
 GATEWAY = "https://gw.api.taobao.com"
 ROUTER_PATH = "/router/rest"
@@ -165,15 +166,3 @@ class Client:
             business["outer_id"] = outer_sku_code  # TOP goes by sku_id when both are given
         if STOCK_RESPONSE not in self.call(STOCK_API, **business):
             raise PlatformError(f"Taobao {STOCK_API} answered without {STOCK_RESPONSE}", code="bad_response")
-
-
-def item_id_of(auth: ShopAuth, platform_sku_id: str, outer_sku_code: str) -> str:
-    """The platform item id a SKU belongs to, from the shop's `item_ids` credential."""
-    item_ids = auth.extra.get("item_ids") or {}
-    found = item_ids.get(platform_sku_id) or item_ids.get(outer_sku_code)
-    if not found:
-        raise PlatformError(
-            f"no item id for SKU {platform_sku_id or outer_sku_code}: add it to the shop's item_ids",
-            code="item_id_unknown",
-        )
-    return str(found)

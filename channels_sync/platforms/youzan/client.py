@@ -17,6 +17,7 @@ import httpx
 from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.util import format_beijing, window_slices
+from channels_sync.stock import item_id_of
 
 from .mapping import order_id_of
 
@@ -24,6 +25,9 @@ GATEWAY = "https://open.youzanyun.com"
 TOKEN_PATH = "/auth/token"  # noqa: S105 - a URL path, not a secret
 TRADES_SOLD_GET = ("youzan.trades.sold.get", "4.0.4")
 TRADE_GET = ("youzan.trade.get", "4.0.2")
+# Full or incremental stock of an item or one of its SKUs; `type` 0 sets the quantity, 1 adds to it.
+ITEM_QUANTITY_UPDATE = ("youzan.item.quantity.update", "3.0.0")
+STOCK_FULL_UPDATE = 0
 
 # "≤3 months" between start_update and end_update; 89 days fits inside every three calendar months.
 WINDOW_LIMIT = timedelta(days=89)
@@ -106,6 +110,17 @@ class Client:
                 f"youzan trade.get {platform_order_id} has no full_order_info", code="bad_response"
             )
         return data
+
+    def update_stock(self, *, platform_sku_id: str, outer_sku_code: str, quantity: int) -> None:
+        """Sets the SKU's stock; Youzan wants the item_id too, from the shop's `item_ids` credential."""
+        item_id = item_id_of(self.auth, platform_sku_id, outer_sku_code)
+        params = {"item_id": int(item_id), "quantity": quantity, "type": STOCK_FULL_UPDATE}
+        if platform_sku_id and platform_sku_id != item_id:  # an item without SKUs is its own SKU
+            params["sku_id"] = int(platform_sku_id)
+        if self._call(*ITEM_QUANTITY_UPDATE, params).get("is_success") is not True:
+            raise PlatformError(
+                f"youzan {ITEM_QUANTITY_UPDATE[0]} did not succeed", code="stock_update_failed"
+            )
 
     def _fetch_window(self, start: datetime, end: datetime, seen: set[str]) -> Iterator[list[dict]]:
         first = self._list_page(start, end, 1)

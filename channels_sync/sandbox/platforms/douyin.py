@@ -22,6 +22,7 @@ from channels_sync.platforms.douyin.client import (
     PAGE_SIZE,
     SEARCH_METHOD,
     SIGN_METHOD,
+    STOCK_METHOD,
     SUB_SIGNATURE_INVALID,
     SUB_TOKEN_EXPIRED,
     SUB_TOKEN_MISMATCH,
@@ -75,7 +76,7 @@ def _business_error(sub_msg: str) -> Response:
 def handle(request: Request, state: SandboxState) -> Response:
     query = request.query
     method = query.get("method", "")
-    served = {SEARCH_METHOD: _search, DETAIL_METHOD: _detail}
+    served = {SEARCH_METHOD: _search, DETAIL_METHOD: _detail, STOCK_METHOD: _sync_stock}
     if request.method != "POST" or method not in served or request.path != "/" + method.replace(".", "/"):
         return _envelope(CODE_API_OFF, None, "接口服务已下线", "isp.api-service-off", "API不存在或API已下线")
     shop = state.shop_by_app_key("douyin", query.get("app_key", ""))
@@ -141,6 +142,19 @@ def _detail(params: dict, shop: SandboxShop, state: SandboxState) -> Response:
     if order is None:
         return _envelope(CODE_BUSINESS_FAILED, None, "业务处理失败", "isv.business-failed", "订单不存在")
     return _envelope(CODE_OK, {"shop_order_detail": render_order(order)})
+
+
+def _sync_stock(params: dict, shop: SandboxShop, state: SandboxState) -> Response:
+    stock_num = params.get("stock_num")
+    if not params.get("sku_id") and not params.get("code"):
+        return _business_error("sku_id和code不能同时为空")
+    if not isinstance(stock_num, int) or isinstance(stock_num, bool) or stock_num < 0:
+        return _business_error("stock_num必须为大于等于0的整数")
+    if not isinstance(params.get("incremental"), bool):
+        return _business_error("incremental必填")
+    with state.lock:
+        state.received.append(("douyin", STOCK_METHOD, dict(params)))
+    return _envelope(CODE_OK, {})
 
 
 def _fen(amount: Decimal) -> int:

@@ -21,6 +21,8 @@ from channels_sync.platforms.jd.client import (
     MAX_PAGE_SIZE,
     ROUTER_PATH,
     SEARCH_API,
+    STOCK_API,
+    STOCK_RESPONSE,
     sign,
 )
 from channels_sync.platforms.jd.mapping import GET_RESPONSE, GET_RESULT, SEARCH_RESPONSE, SEARCH_RESULT
@@ -78,6 +80,8 @@ def handle(request: Request, state: SandboxState) -> Response:
         shop = _authenticate(params, state)
     except _Refused as refused:
         return refused.response
+    if params.get("method") == STOCK_API:
+        return _update_sku_stock(params, state)
     api = APIS.get(params.get("method", ""))
     if api is None:
         return _error(ERROR_INVALID_METHOD, "不存在的方法名", "Invalid Method")
@@ -87,6 +91,21 @@ def handle(request: Request, state: SandboxState) -> Response:
     except _Failed as failed:
         result = {"apiResult": failed.api_result}
     return Response(200, {response_key: {"code": "0", result_key: result}})
+
+
+def _update_sku_stock(params: dict[str, str], state: SandboxState) -> Response:
+    """A flat answer, {code, success}, unlike the order APIs' apiResult (unverified: no JD page shows it)."""
+    try:
+        business = _business(params)
+        sku_id, stock_num = _required(business, "skuId"), business.get("stockNum")
+    except _Failed as failed:
+        return Response(200, {STOCK_RESPONSE: {"code": "0", "success": False, "message": str(failed)}})
+    if not isinstance(stock_num, int) or isinstance(stock_num, bool) or stock_num < 0:
+        message = "stockNum must be an integer of 0 or more"
+        return Response(200, {STOCK_RESPONSE: {"code": "0", "success": False, "message": message}})
+    with state.lock:
+        state.received.append((PLATFORM, STOCK_API, {"skuId": sku_id, "stockNum": stock_num}))
+    return Response(200, {STOCK_RESPONSE: {"code": "0", "success": True}})
 
 
 def _business(params: dict[str, str]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 
@@ -18,6 +19,7 @@ from channels_sync.platforms.lazada.client import (
     ORDER_PATH,
     ORDERS_PATH,
     PAGE_LIMIT,
+    SELLABLE_STOCK_PATH,
     WINDOW_LIMIT,
     sign,
 )
@@ -241,7 +243,26 @@ def _order_items(request: Request, state: SandboxState, shop: SandboxShop) -> Re
     return order if isinstance(order, Response) else _ok(_items(order))
 
 
+def _sellable_update(request: Request, state: SandboxState, shop: SandboxShop) -> Response:
+    try:
+        skus = json.loads(request.query.get("payload", ""))["Request"]["Product"]["Skus"]["Sku"]
+        if not isinstance(skus, list) or not skus:
+            raise ValueError("no Sku")
+    except (ValueError, KeyError, TypeError):
+        return _error("InvalidParameter", "payload must carry Request.Product.Skus.Sku")
+    for sku in skus:
+        if not isinstance(sku, dict) or not (sku.get("SellerSku") or sku.get("SkuId")):
+            return _error("InvalidParameter", "Every Sku needs SellerSku or SkuId")
+        quantity = sku.get("SellableQuantity")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            return _error("InvalidParameter", "SellableQuantity must be an integer of 0 or more")
+    with state.lock:
+        state.received.append(("lazada", SELLABLE_STOCK_PATH, {"payload": skus}))
+    return _ok({})
+
+
 ROUTES = {
+    SELLABLE_STOCK_PATH: _sellable_update,
     ORDERS_PATH: _orders,
     MULTIPLE_ORDER_ITEMS_PATH: _multiple_items,
     ORDER_PATH: _order,
@@ -253,6 +274,8 @@ def handle(request: Request, state: SandboxState) -> Response:
     route = ROUTES.get(request.path)
     if route is None:
         return Response(404, {"code": "InvalidApiPath", "type": "ISV", "message": f"no API {request.path}"})
+    if request.method == "POST":  # API parameters come in the form and are signed with the query's
+        request = replace(request, query={**request.form(), **request.query})
     shop = _authenticate(request, state)
     if isinstance(shop, Response):
         return shop

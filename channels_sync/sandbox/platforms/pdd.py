@@ -20,6 +20,8 @@ from channels_sync.platforms.pdd.client import (
     INCREMENT_ROOT,
     PAGE_SIZE,
     ROUTER_PATH,
+    STOCK_API,
+    STOCK_ROOT,
     WINDOW_LIMIT,
     sign,
 )
@@ -80,6 +82,8 @@ def handle(request: Request, state: SandboxState) -> Response:
         return _increment(params, shop, state)
     if params.get("type") == DETAIL_API:
         return _detail(params, shop, state)
+    if params.get("type") == STOCK_API:
+        return _quantity_update(params, state)
     return _error(ERROR_PARAMETER, "参数错误", f"type {params.get('type')!r} is not served by the sandbox")
 
 
@@ -128,6 +132,18 @@ def _detail(params: dict[str, str], shop: SandboxShop, state: SandboxState) -> R
     if order is None or order.status == "pending_payment":
         return _error(ERROR_BUSINESS, "业务服务错误", "订单不存在")
     return Response(200, {DETAIL_ROOT: {"order_info": render_order(order)}})
+
+
+def _quantity_update(params: dict[str, str], state: SandboxState) -> Response:
+    quantity, update_type = params.get("quantity", ""), params.get("update_type", "1")
+    if not params.get("goods_id", "").isdigit() or not (params.get("sku_id") or params.get("outer_id")):
+        return _error(ERROR_PARAMETER, "参数错误", "goods_id必填, sku_id和outer_id必填一个")
+    if update_type == "1" and not quantity.isdigit():
+        return _error(ERROR_PARAMETER, "参数错误", "全量更新库存时quantity必须为大于等于0的正整数")
+    names = ("goods_id", "sku_id", "outer_id", "quantity", "update_type")
+    with state.lock:
+        state.received.append(("pdd", STOCK_API, {name: params[name] for name in names if name in params}))
+    return Response(200, {STOCK_ROOT: {"is_success": True}})
 
 
 def _refund_status(order: FakeOrder) -> int:

@@ -12,12 +12,14 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from channels_sync.platforms.shopee.client import (
     DETAIL_BATCH,
     ORDER_DETAIL_PATH,
     ORDER_LIST_PATH,
     PAGE_SIZE,
+    UPDATE_STOCK_PATH,
     WINDOW_LIMIT,
     push_signature,
     sign,
@@ -87,11 +89,24 @@ def throttled(retry_after: int) -> Response:
 
 
 def handle(request: Request, state: SandboxState) -> Response:
-    route = {ORDER_LIST_PATH: _order_list, ORDER_DETAIL_PATH: _order_detail}.get(request.path)
+    routes = {
+        ORDER_LIST_PATH: ("GET", _order_list),
+        ORDER_DETAIL_PATH: ("GET", _order_detail),
+        UPDATE_STOCK_PATH: ("POST", _update_stock),
+    }
+    method, route = routes.get(request.path, (None, None))
     if route is None:
         return _error(404, "error_not_found", f"Invalid path {request.path}")
-    if request.method != "GET":
-        return _error(400, "error_param", "This API only supports GET.")
+    if request.method != method:
+        return _error(400, "error_param", f"This API only supports {method}.")
+    if method == "POST":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _error(400, "error_param", "Body is not a JSON object.")
+        route = partial(route, body=body)
     query = request.query
     missing = [
         name for name in ("partner_id", "timestamp", "sign", "access_token", "shop_id") if not query.get(name)
@@ -120,6 +135,25 @@ def handle(request: Request, state: SandboxState) -> Response:
     if query["access_token"] != shop.access_token or not shop.token_valid:
         return _error(403, "error_auth", "Invalid access_token.")
     return route(query, shop, state)
+
+
+def _update_stock(query: dict, shop: SandboxShop, state: SandboxState, *, body: dict) -> Response:
+    stock_list = body.get("stock_list")
+    if not isinstance(body.get("item_id"), int) or not isinstance(stock_list, list) or not stock_list:
+        return _error(400, "error_param", "item_id and stock_list are required.")
+    done = []
+    for entry in stock_list:
+        stocks = entry.get("seller_stock") if isinstance(entry, dict) else None
+        if not isinstance(stocks, list) or not stocks or not isinstance(entry.get("model_id"), int):
+            return _error(400, "error_param", "Every stock_list entry needs model_id and seller_stock.")
+        for stock in stocks:
+            value = stock.get("stock") if isinstance(stock, dict) else None
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                return _error(400, "error_param", "stock should be an integer of 0 or more.")
+        done.append({"model_id": entry["model_id"], "seller_stock": stocks})
+    with state.lock:
+        state.received.append((PLATFORM, UPDATE_STOCK_PATH, body))
+    return _ok({"success_list": done, "failure_list": []})
 
 
 def _order_list(query: dict, shop: SandboxShop, state: SandboxState) -> Response:

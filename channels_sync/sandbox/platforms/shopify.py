@@ -12,7 +12,12 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
-from channels_sync.platforms.shopify.client import ACCESS_TOKEN_HEADER, API_VERSION, PAGE_LIMIT
+from channels_sync.platforms.shopify.client import (
+    ACCESS_TOKEN_HEADER,
+    API_VERSION,
+    INVENTORY_SET_PATH,
+    PAGE_LIMIT,
+)
 from channels_sync.platforms.shopify.mapping import order_status
 from channels_sync.platforms.shopify.push import webhook_signature
 from channels_sync.sandbox.core import FakeOrder, Request, Response, SandboxShop, SandboxState
@@ -227,7 +232,31 @@ def _list(request: Request, state: SandboxState, shop: SandboxShop) -> Response:
     return Response(200, {"orders": [render_order(o) for o in page]}, headers=headers)
 
 
+def _inventory_set(request: Request, state: SandboxState) -> Response:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return _errors(400, "Invalid JSON")
+    if not isinstance(body, dict):
+        return _errors(400, "Invalid JSON")
+    missing = [name for name in ("location_id", "inventory_item_id", "available") if name not in body]
+    if missing:
+        return _errors(400, {name: "Required parameter missing or invalid" for name in missing})
+    available = body["available"]
+    if not isinstance(available, int) or isinstance(available, bool) or available < 0:
+        return _errors(422, {"available": ["must be greater than or equal to 0"]})
+    with state.lock:
+        state.received.append(("shopify", INVENTORY_SET_PATH, body))
+    level = {**body, "updated_at": _time(datetime.now(UTC))}
+    return Response(200, {"inventory_level": level})
+
+
 def handle(request: Request, state: SandboxState) -> Response:
+    if request.path.endswith(INVENTORY_SET_PATH) and request.method == "POST":
+        shop = state.shop_by_token("shopify", request.headers.get(ACCESS_TOKEN_HEADER.lower(), ""))
+        if shop is None or not shop.token_valid:
+            return _errors(401, INVALID_TOKEN_MESSAGE)
+        return _inventory_set(request, state)
     route = ORDERS_ROUTE.match(request.path)
     if route is None or request.method != "GET":
         return _errors(404, "Not Found")

@@ -20,6 +20,8 @@ from channels_sync.platforms.taobao.client import (
     MAX_PAGE_SIZE,
     ROUTER_PATH,
     SIGN_METHODS,
+    STOCK_API,
+    STOCK_RESPONSE,
     WINDOW_LIMIT,
     sign,
 )
@@ -173,7 +175,29 @@ def _fullinfo_get(params: dict[str, str], shop: SandboxShop, state: SandboxState
     return {DETAIL_RESPONSE: {"trade": _only(render_order(order), fields), "request_id": _request_id()}}
 
 
-APIS = {INCREMENT_API: _increment_get, DETAIL_API: _fullinfo_get}
+def _quantity_update(params: dict[str, str], shop: SandboxShop, state: SandboxState) -> dict:
+    num_iid, quantity = _required(params, "num_iid"), params.get("quantity", "")
+    if params.get("type", "1") == "1" and not quantity.isdigit():
+        raise _Refused(
+            41,
+            "Invalid arguments",
+            "isv.invalid-parameter:quantity",
+            "全量更新时quantity必须为大于等于0的整数",
+        )
+    if not params.get("sku_id") and not params.get("outer_id"):
+        raise _Refused(40, "Missing required arguments", "isv.missing-parameter:sku_id", "sku_id or outer_id")
+    written = {
+        name: params[name] for name in ("num_iid", "sku_id", "outer_id", "quantity", "type") if name in params
+    }
+    with state.lock:
+        state.received.append((PLATFORM, STOCK_API, written))
+    item = {"num_iid": int(num_iid), "num": int(quantity), "modified": format_beijing(datetime.now(UTC))}
+    if params.get("sku_id"):
+        item["skus"] = {"sku": [{"sku_id": int(params["sku_id"]), "quantity": int(quantity)}]}
+    return {STOCK_RESPONSE: {"item": item, "request_id": _request_id()}}
+
+
+APIS = {INCREMENT_API: _increment_get, DETAIL_API: _fullinfo_get, STOCK_API: _quantity_update}
 
 
 def _only(trade: dict, fields: str) -> dict:

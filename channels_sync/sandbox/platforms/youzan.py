@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 
 from channels_sync.platforms.util import BEIJING, format_beijing
 from channels_sync.platforms.youzan.client import (
+    ITEM_QUANTITY_UPDATE,
     PAGE_DEPTH_LIMIT,
     PAGE_SIZE,
     TRADE_GET,
@@ -85,7 +86,12 @@ def handle(request: Request, state: SandboxState) -> Response:
     parts = request.path.strip("/").split("/")
     if len(parts) != 3 or parts[0] != "api":
         return _gateway_error(4001, "非法请求地址")
-    route = {TRADES_SOLD_GET: _trades_sold_get, TRADE_GET: _trade_get}.get((parts[1], parts[2]))
+    routes = {
+        TRADES_SOLD_GET: _trades_sold_get,
+        TRADE_GET: _trade_get,
+        ITEM_QUANTITY_UPDATE: _quantity_update,
+    }
+    route = routes.get((parts[1], parts[2]))
     if route is None:
         return _gateway_error(4005, "非法的API")
     token = request.query.get("access_token", "")
@@ -103,6 +109,17 @@ def handle(request: Request, state: SandboxState) -> Response:
     if not isinstance(params, dict):
         return _gateway_error(4004, "非法的Content")
     return route(params, shop, state)
+
+
+def _quantity_update(params: dict, shop: SandboxShop, state: SandboxState) -> Response:
+    quantity, kind = params.get("quantity"), params.get("type", 0)
+    if not isinstance(params.get("item_id"), int):
+        return _business_error(BUSINESS_PARAM_ERROR, "item_id 不能为空")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or (kind == 0 and quantity < 0):
+        return _business_error(BUSINESS_PARAM_ERROR, "全量更新时 quantity 必须为大于等于 0 的整数")
+    with state.lock:
+        state.received.append((PLATFORM, ITEM_QUANTITY_UPDATE[0], dict(params)))
+    return _ok({"is_success": True})
 
 
 def _issue_token(request: Request, state: SandboxState) -> Response:

@@ -1,0 +1,254 @@
+"""Reads that turn rows into the plain facts the rules decide on (fulfillment/rules/).
+
+Batched, so a dry-run over thousands of past orders costs a handful of queries, and order_process
+(one order) runs the very same code. Nothing here writes.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
+
+from fulfillment.address import check_address
+from fulfillment.models import (
+    BuyerTag,
+    CarrierRule,
+    FulfillmentSettings,
+    GiftRule,
+    RoutingRule,
+    Warehouse,
+)
+from fulfillment.rules import (
+    CarrierRuleFacts,
+    GiftRuleFacts,
+    HoldContext,
+    HoldSettings,
+    LineFacts,
+    OrderFacts,
+    RouteFacts,
+    RouteWarehouse,
+    RoutingSettings,
+    WarehouseFacts,
+    WarehouseOption,
+)
+from fulfillment.selectors import StockLevel
+from orderhub.models import Order, OrderLine, OrderLineSku
+
+# Raw payload keys under which platforms flag cash on delivery (JD "paymentType": "1" is COD).
+_COD_FLAGS = ("is_cod", "cod", "isCod")
+
+
+def _placed_at():
+    """When the buyer placed the order: the platform's time, else when we received it."""
+    return Coalesce(F("platform_created_at"), F("created_at"))
+
+
+def _is_cod(order: Order) -> bool:
+    payload = order.raw_payload if isinstance(order.raw_payload, dict) else {}
+    return "COD" in order.raw_status.upper() or any(bool(payload.get(key)) for key in _COD_FLAGS)
+
+
+def order_facts(order_ids: list[int]) -> dict[int, OrderFacts]:
+    """order id → its facts; lines mapped to our SKUs give one LineFacts per SKU. Three queries."""
+    orders = (
+        Order.objects.filter(pk__in=order_ids)
+        .select_related("shop")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.order_by("pk").prefetch_related(
+                    Prefetch(
+                        "mapped_skus", queryset=OrderLineSku.objects.select_related("sku").order_by("sku_id")
+                    )
+                ),
+            )
+        )
+    )
+    orders = list(orders)
+    tags = defaultdict(set)
+    buyers = {order.buyer_id for order in orders if order.buyer_id}
+    for platform, buyer_id, tag in BuyerTag.objects.filter(buyer_id__in=buyers).values_list(
+        "platform", "buyer_id", "tag"
+    ):
+        tags[(platform, buyer_id)].add(tag)
+    facts = {}
+    for order in orders:
+        lines, unmapped = [], []
+        for line in order.lines.all():
+            mapped = list(line.mapped_skus.all())
+            if not mapped:
+                unmapped.append(line.pk)
+            lines += [
+                LineFacts(line.pk, item.sku_id, item.sku.code, item.quantity, item.sku.weight_g, line.is_gift)
+                for item in mapped
+            ]
+        facts[order.pk] = OrderFacts(
+            order_id=order.pk,
+            shop_id=order.shop_id,
+            platform=order.shop.platform,
+            buyer_id=order.buyer_id,
+            phone_hash=order.receiver_phone_hash,
+            province=order.receiver_province,
+            city=order.receiver_city,
+            district=order.receiver_district,
+            detail=order.receiver_detail,
+            paid_amount=order.paid_amount,
+            paid_at=order.platform_paid_at,
+            is_cod=_is_cod(order),
+            is_priority=order.is_priority,
+            buyer_tags=frozenset(tags[(order.shop.platform, order.buyer_id)]),
+            lines=tuple(lines),
+            unmapped_line_ids=tuple(unmapped),
+        )
+    return facts
+
+
+def hold_settings(settings: FulfillmentSettings) -> HoldSettings:
+    return HoldSettings(
+        address_check=settings.address_check,
+        risk_check=settings.risk_check,
+        risk_orders_per_phone_24h=settings.risk_orders_per_phone_24h,
+        risk_first_order_amount=settings.risk_first_order_amount,
+        stock_check=settings.stock_check,
+    )
+
+
+def routing_settings(settings: FulfillmentSettings) -> RoutingSettings:
+    return RoutingSettings(split_allowed=settings.split_allowed)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    pk: int
+    phone_hash: str
+    platform: str
+    buyer_id: str
+    at: object  # datetime
+
+
+def hold_contexts(
+    facts: dict[int, OrderFacts], settings: HoldSettings, stock: dict[tuple[int, int], StockLevel]
+) -> dict[int, HoldContext]:
+    """order id → what the hold rules need beyond the order. One query for the buyers' other orders;
+    `stock` is available_stock over every SKU of these orders."""
+    hashes = {f.phone_hash for f in facts.values() if f.phone_hash}
+    buyers = {f.buyer_id for f in facts.values() if f.buyer_id}
+    others = Order.objects.annotate(placed=_placed_at()).filter(
+        Q(receiver_phone_hash__in=hashes) | Q(buyer_id__in=buyers)
+    )
+    placed = [
+        _Placed(*row)
+        for row in others.values_list("pk", "receiver_phone_hash", "shop__platform", "buyer_id", "placed")
+    ]
+    by_pk = {row.pk: row for row in placed}
+    by_phone, by_buyer = defaultdict(list), defaultdict(list)
+    for row in placed:
+        by_phone[row.phone_hash].append(row)
+        by_buyer[(row.platform, row.buyer_id)].append(row)
+    by_sku = stock_by_sku(stock)
+    contexts = {}
+    for order_id, order in facts.items():
+        me = by_pk.get(order_id)
+        at = me.at if me else None
+        same_phone = by_phone[order.phone_hash] if order.phone_hash else []
+        same_buyer = by_buyer[(order.platform, order.buyer_id)] if order.buyer_id else []
+        # Ties in time go by id: of two orders placed in the same second, the later one counts the earlier.
+        earlier = [r for r in same_phone + same_buyer if at is None or (r.at, r.pk) < (at, order_id)]
+        in_24h = {
+            r.pk
+            for r in same_phone
+            if at is None or (at - timedelta(hours=24) <= r.at and (r.at, r.pk) <= (at, order_id))
+        }
+        contexts[order_id] = HoldContext(
+            settings=settings,
+            orders_by_phone_24h=len(in_24h | {order_id}),
+            is_first_order=not earlier,
+            address=check_address(order.province, order.city, order.district, order.detail),
+            stock_by_sku={sku: by_sku.get(sku, 0) for sku in order.demand()},
+        )
+    return contexts
+
+
+def warehouse_options() -> tuple[list[WarehouseOption], dict[int, WarehouseFacts]]:
+    """Every warehouse as routing sees it, and as carrier selection sees it (with its default carrier)."""
+    rows = Warehouse.objects.select_related("default_carrier").order_by("priority", "code")
+    options, facts = [], {}
+    for wh in rows:
+        options.append(WarehouseOption(wh.pk, wh.code, wh.priority, frozenset(wh.regions or ()), wh.active))
+        carrier = wh.default_carrier.code if wh.default_carrier and wh.default_carrier.active else ""
+        facts[wh.pk] = WarehouseFacts(wh.pk, wh.code, carrier)
+    return options, facts
+
+
+def route_facts() -> list[RouteFacts]:
+    rules = RoutingRule.objects.prefetch_related("warehouses")
+    return [
+        RouteFacts(
+            rule_id=rule.pk,
+            name=rule.name,
+            provinces=frozenset(rule.provinces or ()),
+            warehouses=tuple(
+                RouteWarehouse(entry.warehouse_id, entry.rank, entry.delivery_days)
+                for entry in rule.warehouses.all()
+            ),
+            priority=rule.priority,
+            active=rule.active,
+        )
+        for rule in rules
+    ]
+
+
+def carrier_rule_facts() -> list[CarrierRuleFacts]:
+    rules = CarrierRule.objects.select_related("carrier").prefetch_related("warehouses")
+    return [
+        CarrierRuleFacts(
+            rule_id=rule.pk,
+            name=rule.name,
+            kind=rule.kind,
+            carrier_code=rule.carrier.code,
+            provinces=frozenset(rule.provinces or ()),
+            buyer_tags=frozenset(rule.buyer_tags or ()),
+            warehouse_ids=frozenset(wh.pk for wh in rule.warehouses.all()),
+            min_weight_g=rule.min_weight_g,
+            max_weight_g=rule.max_weight_g,
+            cost=rule.cost,
+            surcharge=rule.surcharge or Decimal("0"),
+            priority=rule.priority,
+            active=rule.active and rule.carrier.active,
+        )
+        for rule in rules
+    ]
+
+
+def gift_rule_facts() -> list[GiftRuleFacts]:
+    rules = GiftRule.objects.select_related("gift_sku").prefetch_related("trigger_skus", "shops")
+    return [
+        GiftRuleFacts(
+            rule_id=rule.pk,
+            name=rule.name,
+            gift_sku_id=rule.gift_sku_id,
+            gift_sku_code=rule.gift_sku.code,
+            gift_quantity=rule.gift_quantity,
+            trigger_sku_ids=frozenset(sku.pk for sku in rule.trigger_skus.all()),
+            min_paid_amount=rule.min_paid_amount,
+            shop_ids=frozenset(shop.pk for shop in rule.shops.all()),
+            starts_at=rule.starts_at,
+            ends_at=rule.ends_at,
+            label_note=rule.label_note,
+            label_position=rule.label_position,
+            priority=rule.priority,
+            active=rule.active,
+        )
+        for rule in rules
+    ]
+
+
+def stock_by_sku(stock: dict[tuple[int, int], StockLevel]) -> dict[int, int]:
+    """Units available per SKU over the active warehouses (what gifts_for reads)."""
+    total = defaultdict(int)
+    for (_warehouse, sku_id), level in stock.items():
+        total[sku_id] += max(0, level.available)
+    return dict(total)

@@ -1,0 +1,1 @@
+"""Fulfillment writes: every change of stock, allocations and decisions goes through here."""
