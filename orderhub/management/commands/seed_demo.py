@@ -19,6 +19,9 @@ from channels_sync.sandbox.core import FakeOrder, SandboxState
 from channels_sync.sandbox.demo import DEMO_SHOP_IDS, demo_shop
 from channels_sync.sandbox.generator import advance_order, generate_order
 from channels_sync.sandbox.server import platform_module
+from fulfillment.demo import seed_fulfillment_demo
+from fulfillment.models import Stock, Warehouse
+from fulfillment.services.stock import StockLevelRow, stock_set_levels
 from orderhub import roles
 from orderhub.demo.catalogue import CATALOGUE
 from orderhub.events import Actor
@@ -68,6 +71,8 @@ class Command(BaseCommand):
             shops = self._shops()
             self._users()
             self._bundle(shops[0])
+            seed_fulfillment_demo()
+            self._stock(skus)
         created = sum(self._orders(shop) for shop in shops)
         self.stdout.write(
             self.style.SUCCESS(
@@ -102,6 +107,27 @@ class Command(BaseCommand):
             )
             shops.append(shop)
         return shops
+
+    def _stock(self, skus: list[Sku]) -> None:
+        """Opening stock, set once (later runs leave live stock alone). Suzhou runs short of the 5 kg cat
+        food, below its safety threshold, so East China orders for it route to Hefei."""
+        if Stock.objects.exists():
+            return
+        levels = {"SZ": 200, "HF": 120, "GZ": 80}
+        rows = []
+        for warehouse in Warehouse.objects.filter(code__in=levels):
+            for index, sku in enumerate(skus, start=1):
+                short = warehouse.code == "SZ" and sku.code == "CAT-DRY-5K"
+                rows.append(
+                    StockLevelRow(
+                        warehouse_id=warehouse.pk,
+                        sku_id=sku.pk,
+                        on_hand=12 if short else levels[warehouse.code],
+                        safety_threshold=30 if short else 10,
+                        bin_location=f"{warehouse.code}-A{index // 10 + 1}-{index:02d}",
+                    )
+                )
+        stock_set_levels(rows, source="count", reason="opening stock (demo)")
 
     def _bundle(self, shop: Shop) -> None:
         """A gift box sold on Tmall that is six cans and a pack of treats in the warehouse."""
