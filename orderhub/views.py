@@ -72,6 +72,18 @@ def _tiles(user) -> list[Tile]:
             "channels_sync.view_syncrun",
         ),
         Tile(
+            _("Stock"),
+            _("On hand, allocated and available per warehouse; adjust with a reason, import counts."),
+            reverse("admin:fulfillment_stock_changelist"),
+            "fulfillment.view_stock",
+        ),
+        Tile(
+            _("Decision rules"),
+            _("Hold, merge and split settings; routing, carrier and gift rules."),
+            reverse("admin:fulfillment_fulfillmentsettings_changelist"),
+            "fulfillment.view_fulfillmentsettings",
+        ),
+        Tile(
             _("Background tasks"),
             _("Schedules and failed tasks of the worker."),
             reverse("admin:django_q_schedule_changelist"),

@@ -135,3 +135,13 @@ def test_chinese_is_the_default_whatever_the_browser_prefers(client):
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
 
     assert "订单、拦截队列与基础资料" in page
+
+
+def test_home_links_warehouse_staff_to_stock_and_customer_service_to_rules(client):
+    client.force_login(make_user("picker", groups=[WAREHOUSE]))
+    warehouse_home = client.get("/").content.decode()
+    client.force_login(make_user("kefu2", groups=[CUSTOMER_SERVICE]))
+    service_home = client.get("/").content.decode()
+
+    assert "/admin/fulfillment/stock/" in warehouse_home
+    assert "/admin/fulfillment/fulfillmentsettings/" in service_home
