@@ -46,7 +46,7 @@ def collected():
     OrderEvent.objects.bulk_create(batch, batch_size=1000)
 
 
-def _event(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
+def record(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
     event = OrderEvent(
         order=order,
         type=type_,
@@ -64,7 +64,7 @@ def _event(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
 
 
 def order_received_event(*, order: Order, actor: Actor, source: str) -> OrderEvent:
-    return _event(
+    return record(
         order, "order_received", actor, source=source, status=order.status, raw_status=order.raw_status
     )
 
@@ -72,7 +72,7 @@ def order_received_event(*, order: Order, actor: Actor, source: str) -> OrderEve
 def order_status_changed_event(
     *, order: Order, actor: Actor, from_status: str, to_status: str, raw_status: str, reason: str
 ) -> OrderEvent:
-    return _event(
+    return record(
         order,
         "status_changed",
         actor,
@@ -84,27 +84,27 @@ def order_status_changed_event(
 
 
 def order_updated_event(*, order: Order, actor: Actor, changed_fields: list[str]) -> OrderEvent:
-    return _event(order, "order_updated", actor, changed_fields=changed_fields)
+    return record(order, "order_updated", actor, changed_fields=changed_fields)
 
 
 def order_status_conflict_event(*, order: Order, actor: Actor, current: str, reported: str, raw_status: str):
-    return _event(order, "status_conflict", actor, current=current, reported=reported, raw_status=raw_status)
+    return record(order, "status_conflict", actor, current=current, reported=reported, raw_status=raw_status)
 
 
 def order_amount_discrepancy_event(*, order: Order, actor: Actor, ours: dict, reported: dict) -> OrderEvent:
-    return _event(order, "amount_discrepancy", actor, ours=ours, reported=reported)
+    return record(order, "amount_discrepancy", actor, ours=ours, reported=reported)
 
 
 def order_priority_changed_event(*, order: Order, actor: Actor, is_priority: bool, reason: str) -> OrderEvent:
-    return _event(order, "priority_changed", actor, is_priority=is_priority, reason=reason)
+    return record(order, "priority_changed", actor, is_priority=is_priority, reason=reason)
 
 
 def order_lines_mapped_event(*, order: Order, actor: Actor, mapped: list[dict], unmapped: list[dict]):
-    return _event(order, "lines_mapped", actor, mapped=mapped, unmapped=unmapped)
+    return record(order, "lines_mapped", actor, mapped=mapped, unmapped=unmapped)
 
 
 def order_hold_placed_event(*, order: Order, hold: Hold, actor: Actor) -> OrderEvent:
-    return _event(
+    return record(
         order,
         "hold_placed",
         actor,
@@ -117,7 +117,7 @@ def order_hold_placed_event(*, order: Order, hold: Hold, actor: Actor) -> OrderE
 
 
 def order_hold_resolved_event(*, order: Order, hold: Hold, actor: Actor) -> OrderEvent:
-    return _event(
+    return record(
         order,
         "hold_resolved",
         actor,

@@ -2,6 +2,10 @@
 
 import itertools
 
+import pytest
+from django.conf import settings
+from django.utils import translation
+
 from fulfillment.models import Stock, Warehouse
 from fulfillment.services.stock import AllocationRequest
 from orderhub.models import Order, OrderLineSku, Shop, Sku
@@ -33,3 +37,11 @@ def requests_for(order: Order, warehouse: Warehouse) -> list[AllocationRequest]:
         AllocationRequest(item.line_id, item.sku_id, warehouse.pk, item.quantity)
         for item in OrderLineSku.objects.filter(line__order=order).order_by("line_id", "sku_id")
     ]
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted in their English source; the console itself defaults to Chinese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
