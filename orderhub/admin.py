@@ -1,8 +1,13 @@
 """The customer-service console: orders, the hold queue, shops and master data."""
 
 import json
+from urllib.parse import urlencode
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -10,6 +15,7 @@ from import_export.admin import ImportExportModelAdmin
 from orderhub import personal_data
 from orderhub.admin_tools import DefaultChoiceFilter, ReadOnlyAdmin, run_service
 from orderhub.events import Actor
+from orderhub.exceptions import ApplicationError
 from orderhub.imports import SkuMappingItemResource, SkuResource
 from orderhub.models import (
     Hold,
@@ -25,8 +31,8 @@ from orderhub.models import (
 from orderhub.selectors import orders_for_user, shops_for_user, with_open_hold_flag
 from orderhub.services.holds import hold_resolve
 from orderhub.services.lines import orders_remap_for_mapping
-from orderhub.services.orders import order_cancel, order_mark_priority
-from orderhub.status import HoldResolution
+from orderhub.services.orders import order_address_edit, order_cancel, order_mark_priority
+from orderhub.status import HoldKind, HoldResolution
 
 admin.site.site_header = _("OrderHub console")
 admin.site.site_title = _("OrderHub")
@@ -268,6 +274,14 @@ class OrderAdmin(ReadOnlyAdmin):
         )
 
 
+class AddressForm(forms.Form):
+    province = forms.CharField(label=_("province"), max_length=32)
+    city = forms.CharField(label=_("city"), max_length=32)
+    district = forms.CharField(label=_("district"), max_length=32)
+    detail = forms.CharField(label=_("address detail"), max_length=200)
+    note = forms.CharField(label=_("resolution note"), max_length=200, required=False)
+
+
 # ---- the decision queue ------------------------------------------------------------------------
 
 
@@ -293,6 +307,7 @@ class HoldAdmin(ReadOnlyAdmin):
         "status",
         "resolution",
         "resolved_by",
+        "one_click",
     )
     list_filter = (HoldStatusFilter, "level", "kind", "order__shop")
     search_fields = ("order__platform_order_id", "reason")
@@ -312,6 +327,70 @@ class HoldAdmin(ReadOnlyAdmin):
         "resolved_by",
         "resolved_at",
     )
+
+    @admin.display(description=_("resolve"))
+    def one_click(self, hold):
+        """The fix a hold of this kind needs, one click away (approve and cancel are list actions)."""
+        if hold.status != HoldStatus.OPEN:
+            return ""
+        if hold.kind == HoldKind.ADDRESS:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:orderhub_hold_edit_address", args=[hold.pk]),
+                _("edit address"),
+            )
+        if hold.kind == HoldKind.UNMAPPED_SKU:
+            line = (hold.details.get("lines") or [{}])[0]
+            query = urlencode(
+                {
+                    "shop": hold.order.shop_id,
+                    "platform_sku_id": line.get("platform_sku_id", ""),
+                    "outer_sku_code": line.get("outer_sku_code", ""),
+                }
+            )
+            return format_html(
+                '<a href="{}?{}">{}</a>', reverse("admin:orderhub_skumapping_add"), query, _("map SKU")
+            )
+        return ""
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:hold_id>/edit-address/",
+                self.admin_site.admin_view(self.edit_address_view),
+                name="orderhub_hold_edit_address",
+            ),
+            *super().get_urls(),
+        ]
+
+    def edit_address_view(self, request, hold_id: int):
+        hold = get_object_or_404(self.get_queryset(request), pk=hold_id, kind=HoldKind.ADDRESS)
+        if not self.has_resolve_permission(request):
+            raise PermissionDenied
+        order = hold.order
+        initial = {
+            "province": order.receiver_province,
+            "city": order.receiver_city,
+            "district": order.receiver_district,
+            "detail": order.receiver_detail if personal_data.can_view(request.user) else "",
+        }
+        form = AddressForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                order_address_edit(order_id=order.pk, actor=Actor.of_user(request.user), **form.cleaned_data)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Address corrected; the order is released."), messages.SUCCESS)
+                return redirect("admin:orderhub_hold_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Edit the address of %(order)s") % {"order": order},
+            "form": form,
+            "hold": hold,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/orderhub/hold/edit_address.html", context)
 
     @admin.display(description=_("order"), ordering="order__platform_order_id")
     def order_link(self, hold):

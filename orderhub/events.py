@@ -99,6 +99,12 @@ def order_priority_changed_event(*, order: Order, actor: Actor, is_priority: boo
     return record(order, "priority_changed", actor, is_priority=is_priority, reason=reason)
 
 
+def order_address_edited_event(
+    *, order: Order, actor: Actor, changed_fields: list[str], region: list[str], note: str
+):
+    return record(order, "address_edited", actor, changed_fields=changed_fields, region=region, note=note)
+
+
 def order_lines_mapped_event(*, order: Order, actor: Actor, mapped: list[dict], unmapped: list[dict]):
     return record(order, "lines_mapped", actor, mapped=mapped, unmapped=unmapped)
 

@@ -54,15 +54,18 @@ def hold_resolve(*, hold_id: int, actor: Actor, resolution: str, note: str = "")
     return hold
 
 
-def holds_resolve_for_order(*, order: Order, kinds: set[str], actor: Actor, note: str) -> list[Hold]:
+def holds_resolve_for_order(
+    *, order: Order, kinds: set[str], actor: Actor, note: str, resolution: str = HoldResolution.AUTO
+) -> list[Hold]:
     """Closes open holds whose cause went away (e.g. every line is now mapped). Call with the order locked."""
     resolved = []
     for hold in Hold.objects.filter(order=order, kind__in=kinds, status=HoldStatus.OPEN).order_by("pk"):
         hold.status = HoldStatus.RESOLVED
-        hold.resolution = HoldResolution.AUTO
+        hold.resolution = resolution
         hold.resolution_note = note
         hold.resolved_at = timezone.now()
-        hold.save(update_fields=["status", "resolution", "resolution_note", "resolved_at"])
+        hold.resolved_by_id = actor.user_id
+        hold.save(update_fields=["status", "resolution", "resolution_note", "resolved_at", "resolved_by"])
         order_hold_resolved_event(order=order, hold=hold, actor=actor)
         resolved.append(hold)
     if resolved:

@@ -1,8 +1,13 @@
 from django.db import transaction
 
 from orderhub.dispatch import announce
-from orderhub.events import Actor, order_priority_changed_event, order_status_changed_event
-from orderhub.exceptions import InvalidTransition
+from orderhub.events import (
+    Actor,
+    order_address_edited_event,
+    order_priority_changed_event,
+    order_status_changed_event,
+)
+from orderhub.exceptions import InvalidInput, InvalidTransition
 from orderhub.locks import lock_order
 from orderhub.models import Order
 from orderhub.services.holds import holds_resolve_for_order
@@ -60,4 +65,47 @@ def order_mark_priority(*, order_id: int, actor: Actor, is_priority: bool = True
             order.is_priority = is_priority
             order.save(update_fields=["is_priority", "updated_at"])
             order_priority_changed_event(order=order, actor=actor, is_priority=is_priority, reason=reason)
+    return order
+
+
+ADDRESS_EDITABLE = {OrderStatus.PENDING_PAYMENT, OrderStatus.PAID}
+
+
+def order_address_edit(
+    *, order_id: int, actor: Actor, province: str, city: str, district: str, detail: str, note: str = ""
+) -> Order:
+    """Corrects the receiver's address before shipping and releases the address hold it answers."""
+    values = {
+        "receiver_province": province.strip(),
+        "receiver_city": city.strip(),
+        "receiver_district": district.strip(),
+        "receiver_detail": detail.strip(),
+    }
+    if not all(values.values()):
+        raise InvalidInput("province, city, district and street address are all required")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order.status not in ADDRESS_EDITABLE:
+            raise InvalidTransition(
+                f"order {order} is {order.status}; its address can no longer be edited here"
+            )
+        changed = [name for name, value in values.items() if getattr(order, name) != value]
+        for name in changed:
+            setattr(order, name, values[name])
+        order.save(update_fields=[*changed, "updated_at"])
+        # The event names what changed and the new region, never the street or door.
+        order_address_edited_event(
+            order=order,
+            actor=actor,
+            changed_fields=changed,
+            region=[values["receiver_province"], values["receiver_city"], values["receiver_district"]],
+            note=note,
+        )
+        holds_resolve_for_order(
+            order=order,
+            kinds={HoldKind.ADDRESS},
+            actor=actor,
+            note=note or "address corrected",
+            resolution=HoldResolution.EDIT_ADDRESS,
+        )
     return order
