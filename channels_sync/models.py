@@ -48,6 +48,8 @@ class InboundEvent(models.Model):
     message_id = models.CharField(_("message id"), max_length=128, blank=True)
     needs_fetch = models.BooleanField(_("fetch detail"), default=False)
     payload = EncryptedTextField(_("payload"))
+    # Kept for a push that could not be parsed, so a replay after a fix can parse it again.
+    push_headers = models.JSONField(_("push headers"), default=dict, blank=True)
     payload_hash = models.CharField(_("payload hash"), max_length=64)
     status = models.CharField(
         _("status"), max_length=12, choices=InboundStatus.choices, default=InboundStatus.PENDING

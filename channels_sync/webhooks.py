@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -11,10 +10,10 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channels_sync.models import InboundKind, InboundSource
+from channels_sync.models import InboundSource
 from channels_sync.platforms.base import PayloadError, PushReply, ShopAuth
 from channels_sync.platforms.registry import PLATFORM_NAMES, get_adapter
-from channels_sync.services.inbound import InboundItem, inbound_store
+from channels_sync.services.inbound import InboundItem, inbound_store, kept_headers, push_items
 from channels_sync.shops import shop_auth
 from channels_sync.tasks import schedule_drain
 from orderhub.models import Shop
@@ -109,31 +108,19 @@ def platform_hook(request, platform: str):
                     source=InboundSource.PUSH,
                     shop_id=shop.pk,
                     payload=text,
+                    push_headers=kept_headers(headers),
                     error=f"malformed push: {exc}",
                 )
             ]
         )
         return _respond(push.reply(True))  # kept in the dead-letter list; a retry would fail the same way
-    shops_by_platform_id = {s.platform_shop_id: s.pk for s in push_shops(platform)}
-    items = [
-        InboundItem(
-            platform=platform,
-            source=InboundSource.PUSH,
-            # A message naming a shop we do not have is kept without one: a dead letter, not a wrong shop.
-            shop_id=shops_by_platform_id.get(message.platform_shop_id)
-            if message.platform_shop_id
-            else shop.pk,
-            kind=message.kind if message.kind in InboundKind.values else InboundKind.OTHER,
-            topic=message.topic,
-            external_id=message.external_id,
-            message_id=message.message_id,
-            needs_fetch=message.needs_fetch,
-            payload=json.dumps(message.payload, ensure_ascii=False, sort_keys=True)
-            if len(messages) > 1
-            else text,
-        )
-        for message in messages
-    ]
+    items = push_items(
+        platform=platform,
+        messages=messages,
+        body_text=text,
+        sender_shop_id=shop.pk,
+        shops_by_platform_id={s.platform_shop_id: s.pk for s in push_shops(platform)},
+    )
     if inbound_store(items):
         schedule_drain()
     return _respond(push.reply(True))

@@ -20,8 +20,8 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from channels_sync.locks import lock_claimable_inbound
-from channels_sync.models import InboundEvent, InboundKind, InboundStatus, ShopSyncState
-from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError
+from channels_sync.models import InboundEvent, InboundKind, InboundSource, InboundStatus, ShopSyncState
+from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError, PushMessage
 from channels_sync.platforms.http import fail_fast
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.services.generic import normalized_from_json
@@ -49,8 +49,47 @@ class InboundItem:
     message_id: str = ""
     needs_fetch: bool = False
     platform_updated_at: datetime | None = None
+    push_headers: dict = field(default_factory=dict)
     # A payload already known to be unreadable is stored straight into the dead-letter list.
     error: str = ""
+
+
+# Headers never kept with a payload: they identify a session or repeat the signature, not the message.
+DROPPED_HEADERS = {"cookie", "authorization", "content-length", "host", "connection"}
+
+
+def kept_headers(headers: dict[str, str]) -> dict[str, str]:
+    """The headers a platform's parser reads (topic, shop, app), kept so the body can be parsed again."""
+    return {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
+
+
+def push_items(
+    *,
+    platform: str,
+    messages: list[PushMessage],
+    body_text: str,
+    sender_shop_id: int,
+    shops_by_platform_id: dict[str, int],
+) -> list[InboundItem]:
+    return [
+        InboundItem(
+            platform=platform,
+            source=InboundSource.PUSH,
+            # A message naming a shop we do not have is kept without one: a dead letter, not a wrong shop.
+            shop_id=shops_by_platform_id.get(message.platform_shop_id)
+            if message.platform_shop_id
+            else sender_shop_id,
+            kind=message.kind if message.kind in InboundKind.values else InboundKind.OTHER,
+            topic=message.topic,
+            external_id=message.external_id,
+            message_id=message.message_id,
+            needs_fetch=message.needs_fetch,
+            payload=json.dumps(message.payload, ensure_ascii=False, sort_keys=True)
+            if len(messages) > 1
+            else body_text,
+        )
+        for message in messages
+    ]
 
 
 def payload_digest(platform: str, payload: str) -> str:
@@ -75,6 +114,7 @@ def inbound_store(items: list[InboundItem]) -> list[int]:
                 message_id=item.message_id[:128],
                 needs_fetch=item.needs_fetch,
                 payload=item.payload,
+                push_headers=item.push_headers,
                 payload_hash=payload_digest(item.platform, item.payload),
                 platform_updated_at=item.platform_updated_at,
                 status=InboundStatus.DEAD if dead else InboundStatus.PENDING,
@@ -164,6 +204,10 @@ def _process_shop_events(events: list[InboundEvent], http: httpx.Client) -> Proc
     adapter = get_adapter(shop.platform) if shop.platform != "manual" else None
     ready: list[tuple[InboundEvent, list[tuple[NormalizedOrder, dict]]]] = []
     for event in events:
+        if event.push_headers and not event.external_id and adapter and adapter.push:
+            event = _reparse_push(event, shop, adapter, http, report)
+            if event is None:
+                continue
         if event.kind == InboundKind.REFUND:
             announce("refund.received", inbound_event_id=event.pk)
             _finish(event, "announced", report=report)
@@ -194,6 +238,46 @@ def _read_orders(event: InboundEvent, shop: Shop, adapter, http) -> list[tuple[N
     else:
         raws = adapter.extract_orders(_json(event.payload))
     return [(adapter.normalize(raw), raw) for raw in raws]
+
+
+def _reparse_push(
+    event: InboundEvent, shop: Shop, adapter, http, report: ProcessReport
+) -> InboundEvent | None:
+    """A push kept unparsed (a parser bug, since fixed) is parsed now.
+
+    One message: the payload takes the message's identity and is processed as usual (returned). Several:
+    each becomes a payload of its own, processed at once, and this one is finished as "reparsed".
+    """
+    try:
+        messages = adapter.push.parse(event.push_headers, event.payload.encode())
+    except PayloadError as exc:
+        _fail(event, f"malformed push: {exc}", dead=True, report=report)
+        return None
+    if len(messages) == 1:
+        message = messages[0]
+        identity = {
+            "kind": message.kind if message.kind in InboundKind.values else InboundKind.OTHER,
+            "topic": message.topic[:64],
+            "external_id": message.external_id[:64],
+            "message_id": message.message_id[:128],
+            "needs_fetch": message.needs_fetch,
+            "push_headers": {},
+        }
+        InboundEvent.objects.filter(pk=event.pk).update(**identity)
+        for name, value in identity.items():
+            setattr(event, name, value)
+        return event
+    shops = {s.platform_shop_id: s.pk for s in Shop.objects.filter(platform=shop.platform, active=True)}
+    items = push_items(
+        platform=shop.platform,
+        messages=messages,
+        body_text=event.payload,
+        sender_shop_id=shop.pk,
+        shops_by_platform_id=shops,
+    )
+    report.add(inbound_process(inbound_store(items), http=http))
+    _finish(event, "reparsed", report=report)
+    return None
 
 
 def _json(payload: str):

@@ -198,3 +198,37 @@ def test_a_failing_detail_fetch_does_not_stall_the_batch_and_is_retried_later(cl
     InboundEvent.objects.filter(pk=failed.pk).update(available_at=recent(1))
     inbound_drain()
     assert Order.objects.count() == 2
+
+
+@pytest.mark.parametrize("platform", ["shopify", "douyin"])
+def test_a_push_our_parser_refused_is_parsed_again_on_replay_after_the_fix(
+    client, sandbox, monkeypatch, platform
+):
+    """Shopify pushes carry the order; Douyin's only announce it (the replay fetches the detail)."""
+    from dataclasses import replace
+
+    from channels_sync import webhooks
+    from channels_sync.platforms.base import PayloadError
+    from channels_sync.platforms.registry import get_adapter
+
+    def broken_parse(headers, body):
+        raise PayloadError("parser bug")
+
+    adapter = get_adapter(platform)
+    monkeypatch.setattr(
+        webhooks, "get_adapter", lambda name: replace(adapter, push=replace(adapter.push, parse=broken_parse))
+    )
+    shop = sandbox_shop(sandbox, platform)
+    order = generate_order(sandbox.state, demo_shop(platform), status="paid", now=recent())
+    push(client, sandbox, order)
+    dead = InboundEvent.objects.get(shop=shop)
+    assert dead.status == "dead" and dead.push_headers
+    monkeypatch.undo()  # the parser is fixed
+
+    inbound_replay([dead.pk])
+    inbound_replay([dead.pk])
+
+    stored = Order.objects.get(shop=shop)
+    assert (stored.platform_order_id, stored.status) == (order.order_id, "paid")
+    dead.refresh_from_db()
+    assert dead.status == "done" and dead.external_id == order.order_id
