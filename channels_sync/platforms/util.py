@@ -106,3 +106,18 @@ def status_from(table: dict, raw_status, what: str) -> tuple[str, frozenset[str]
         return table[raw_status]
     except (KeyError, TypeError):
         raise PayloadError(f"unknown {what} {raw_status!r}; add it to the platform's status table") from None
+
+
+def unseen(rows: list[dict], seen: set[str], key) -> list[dict]:
+    """The rows not returned before in this pull, remembered from now on.
+
+    Window slices share their edges and backwards paging repeats rows that moved between pages, so one
+    pull may list an order twice; it must reach the upsert once.
+    """
+    fresh = []
+    for row in rows:
+        row_key = key(row)
+        if row_key not in seen:
+            seen.add(row_key)
+            fresh.append(row)
+    return fresh

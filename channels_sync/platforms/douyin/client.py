@@ -13,7 +13,7 @@ import httpx
 
 from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
-from channels_sync.platforms.util import window_slices
+from channels_sync.platforms.util import unseen, window_slices
 
 GATEWAY = "https://openapi-fxg.jinritemai.com"
 API_VERSION = "2"
@@ -120,8 +120,7 @@ class Client:
         for lower, upper in window_slices(start, end, WINDOW_LIMIT):
             for orders in self._slice_pages(lower, upper):
                 # Neighbouring slices share their boundary second.
-                fresh = [order for order in orders if str(order.get("order_id")) not in seen]
-                seen.update(str(order.get("order_id")) for order in fresh)
+                fresh = unseen(orders, seen, key=lambda order: str(order.get("order_id")))
                 if fresh:
                     yield fresh
 

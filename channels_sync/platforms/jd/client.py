@@ -20,7 +20,7 @@ from channels_sync.platforms.jd.mapping import (
     extract_orders,
     order_id,
 )
-from channels_sync.platforms.util import format_beijing, window_slices
+from channels_sync.platforms.util import format_beijing, unseen, window_slices
 
 GATEWAY = "https://api.jd.com"
 ROUTER_PATH = "/routerjson"
@@ -124,8 +124,7 @@ class Client:
             while page <= last:
                 body = self.call(SEARCH_API, search_params(lower, upper, page))
                 last = max(1, math.ceil(_order_total(body) / MAX_PAGE_SIZE))
-                fresh = [order for order in extract_orders(body) if order_id(order) not in seen]
-                seen.update(order_id(order) for order in fresh)
+                fresh = unseen(extract_orders(body), seen, key=order_id)
                 if fresh:
                     yield fresh
                 page += 1

@@ -11,7 +11,7 @@ import httpx
 
 from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
-from channels_sync.platforms.util import window_slices
+from channels_sync.platforms.util import unseen, window_slices
 from channels_sync.stock import item_id_of
 
 # Base URLs (the real host or the sandbox's /pdd) name the host; every API goes to its router path.
@@ -91,8 +91,7 @@ class Client:
         for lower, upper in window_slices(start, end, WINDOW_LIMIT):
             for orders in self._slice_pages(lower, upper):
                 # Slices share their boundary second and a backward walk may see an order twice.
-                fresh = [order for order in orders if str(order.get("order_sn")) not in seen]
-                seen.update(str(order.get("order_sn")) for order in fresh)
+                fresh = unseen(orders, seen, key=lambda order: str(order.get("order_sn")))
                 if fresh:
                     yield fresh
 

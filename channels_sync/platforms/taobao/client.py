@@ -14,7 +14,7 @@ import httpx
 from channels_sync.platforms.base import AuthExpired, PlatformError, RateLimited, ShopAuth
 from channels_sync.platforms.http import json_body, request, with_retries
 from channels_sync.platforms.taobao.mapping import LIST_RESPONSE, extract_orders, trade_id
-from channels_sync.platforms.util import format_beijing, window_slices
+from channels_sync.platforms.util import format_beijing, unseen, window_slices
 from channels_sync.stock import item_id_of
 
 GATEWAY = "https://gw.api.taobao.com"
@@ -119,8 +119,7 @@ class Client:
         seen: set[str] = set()  # slices share their edges, so an order on an edge comes twice
         for lower, upper in window_slices(start, end, self.window_limit):
             for trades in self._window_pages(lower, upper):
-                fresh = [trade for trade in trades if trade_id(trade) not in seen]
-                seen.update(trade_id(trade) for trade in fresh)
+                fresh = unseen(trades, seen, key=trade_id)
                 if fresh:
                     yield fresh
 
