@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_q",
     "orderhub",
+    "orderhub.ops",
     "channels_sync",
     "fulfillment",
     "refunds",
