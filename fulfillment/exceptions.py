@@ -26,3 +26,17 @@ class InsufficientStock(ApplicationError):
 class StockAdjustmentRefused(ApplicationError):
     code = "stock_adjustment_refused"
     http_status = 409
+
+
+class WarehouseRefused(ApplicationError):
+    """A warehouse step the order's state does not allow (held, not allocated, already shipped...)."""
+
+    code = "warehouse_refused"
+    http_status = 409
+
+
+class CarrierFailed(ApplicationError):
+    """The e-waybill or tracking provider refused or could not be reached; nothing was changed."""
+
+    code = "carrier_failed"
+    http_status = 502

@@ -167,6 +167,12 @@ class FulfillmentSettings(models.Model):
         _("split an order over warehouses when no single one can serve it"), default=True
     )
     presale_balance_days = models.PositiveSmallIntegerField(_("presale balance deadline (days)"), default=7)
+    address_change_window_minutes = models.PositiveSmallIntegerField(
+        _("address changes applied silently within (minutes after payment)"), default=120
+    )
+    tracking_missing_minutes = models.PositiveSmallIntegerField(
+        _("raise a shipped order without tracking after (minutes)"), default=60
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -326,3 +332,13 @@ class StockPush(models.Model):
 
 
 from fulfillment.models_decisions import MergeGroup, OrderFulfillment  # noqa: E402,F401
+from fulfillment.models_warehouse import (  # noqa: E402,F401
+    PackScan,
+    Parcel,
+    Repickup,
+    ShipWriteBack,
+    TrackingEvent,
+    Wave,
+    WaveOrder,
+    Waybill,
+)

@@ -41,6 +41,29 @@ _EDIT_RULES = [
     for action in ("view", "change")
 ]
 
+# Warehouse execution: waves, pack station, waybills, ship write-back, tracking.
+_VIEW_WAREHOUSE_EXECUTION = [
+    f"fulfillment.view_{model}"
+    for model in (
+        "wave",
+        "waveorder",
+        "parcel",
+        "packscan",
+        "waybill",
+        "repickup",
+        "shipwriteback",
+        "trackingevent",
+    )
+]
+_RUN_WAREHOUSE = [
+    "fulfillment.add_wave",
+    "fulfillment.change_wave",
+    "fulfillment.add_packscan",
+    "fulfillment.change_waybill",
+    "fulfillment.change_repickup",
+    "fulfillment.change_shipwriteback",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER_SERVICE: [
         *_VIEW_SYNC,
@@ -65,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.change_buyertag",
         "fulfillment.delete_buyertag",
         "fulfillment.view_orderfulfillment",
+        *_VIEW_WAREHOUSE_EXECUTION,
+        "fulfillment.change_waybill",  # void a waybill (refund intercepts)
+        "fulfillment.change_shipwriteback",
     ],
     WAREHOUSE: [
         *_VIEW_MASTER_DATA,
@@ -74,6 +100,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.change_stock",
         "fulfillment.view_stockadjustment",
         "fulfillment.add_stockadjustment",
+        *_VIEW_WAREHOUSE_EXECUTION,
+        *_RUN_WAREHOUSE,
     ],
     FINANCE: [*_VIEW_MASTER_DATA, *_VIEW_ORDERS, *_VIEW_SYNC, "fulfillment.view_stock"],
     # Administrators get every permission of OrderHub's apps plus user management.

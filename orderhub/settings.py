@@ -204,7 +204,10 @@ DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {
     "order.cancelled": [
         "fulfillment.tasks.release_on_cancel",
         "fulfillment.decide_tasks.order_process_task",
+        "fulfillment.tasks_warehouse.waybills_void_on_cancel",
     ],
+    # The platform reports a new receiver after payment: update or reissue the waybill, or hold.
+    "order.address_changed": ["fulfillment.tasks_warehouse.address_changed_task"],
 }
 
 LOGGING = {

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qsl, urlsplit
 
+from channels_sync.sandbox import logistics
 from channels_sync.sandbox.core import Faults, Request, Response, SandboxState
 
 PLATFORMS = ("taobao", "jd", "pdd", "douyin", "youzan", "shopee", "lazada", "shopify")
@@ -37,7 +38,7 @@ def dispatch(state: SandboxState, platform: str, request: Request) -> Response:
         return module.throttled(faults.throttle_retry_after)
     if state.take("fail_next") or state.chance(faults.error_rate):
         return Response(503, {"error": "sandbox injected a server error"})
-    return module.handle(request, state)
+    return logistics.handle(platform, request, state) or module.handle(request, state)
 
 
 def _control(state: SandboxState, action: str, payload: dict) -> Response:
@@ -71,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if prefix == "_control":
                 response = _control(state, rest.strip("/"), json.loads(body or b"{}"))
+            elif prefix in logistics.PROVIDERS:
+                request = Request(self.command, rest, dict(parse_qsl(parts.query)), dict(self.headers), body)
+                response = logistics.provider(prefix, request, state)
             elif prefix in PLATFORMS:
                 request = Request(
                     method=self.command,

@@ -197,10 +197,18 @@ def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: 
         order_updated_event(order=order, actor=actor, changed_fields=_redacted(changed))
         if "lines" in changed:
             order_lines_map(order=order, actor=actor)
+        if RECEIVER_FIELDS.intersection(changed):  # the warehouse decides what a new address means
+            announce("order.address_changed", order_id=order.pk)
     if status_changes:
         _apply_reported_status(order, incoming, actor)
     _place_flag_holds(order, incoming, actor)
     return "updated"
+
+
+RECEIVER_FIELDS = frozenset(
+    {"receiver_name", "receiver_phone", "receiver_province", "receiver_city", "receiver_district"}
+    | {"receiver_detail"}
+)
 
 
 def _redacted(changed: list[str]) -> list[str]:

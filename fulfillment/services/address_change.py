@@ -1,0 +1,102 @@
+"""Address changes after payment (announced by order upsert as "order.address_changed"): the rule in
+rules/address_change.py picks the path; this service carries it out and records it."""
+
+from __future__ import annotations
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from fulfillment.models import FulfillmentSettings
+from fulfillment.models_warehouse import Parcel, ParcelStatus, Repickup, Waybill, WaybillStatus
+from fulfillment.rules.address_change import (
+    HOLD,
+    NONE,
+    REISSUE,
+    UPDATE_IN_PLACE,
+    AddressChangeDecision,
+    AddressChangeFacts,
+    AddressParts,
+    decide_address_change,
+)
+from fulfillment.services.waybills import waybill_address_update, waybill_issue, waybill_void
+from fulfillment.warehouse_events import address_change_event
+from orderhub.events import Actor
+from orderhub.locks import lock_order
+from orderhub.models import Order
+from orderhub.services.holds import hold_place
+from orderhub.status import HoldKind, OrderStatus
+
+
+def _parts(source) -> AddressParts:
+    return AddressParts(
+        name=source.receiver_name,
+        phone=source.receiver_phone,
+        province=source.receiver_province,
+        city=source.receiver_city,
+        district=source.receiver_district,
+        detail=source.receiver_detail,
+    )
+
+
+def address_change_decide(order: Order, *, now=None) -> tuple[AddressChangeDecision, Waybill | None]:
+    waybill = (
+        Waybill.objects.filter(order=order, status=WaybillStatus.ACTIVE).select_related("carrier").first()
+    )
+    parcel = Parcel.objects.filter(order=order).first()
+    packed = parcel is not None and parcel.status in (
+        ParcelStatus.PACKED,
+        ParcelStatus.SHIPPED,
+        ParcelStatus.DELIVERED,
+    )
+    facts = AddressChangeFacts(
+        paid_at=order.platform_paid_at,
+        now=now or timezone.now(),
+        window_minutes=FulfillmentSettings.current().address_change_window_minutes,
+        packed=packed,
+        shipped=order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
+        waybill_address=_parts(waybill) if waybill else None,
+        current=_parts(order),
+    )
+    return decide_address_change(facts), waybill
+
+
+def order_address_change(*, order_id: int, actor: Actor, http: httpx.Client | None = None, now=None) -> str:
+    """Applies the order's current address to its parcel by the rule's path; returns the path taken."""
+    order = Order.objects.select_related("shop").get(pk=order_id)
+    if order.status == OrderStatus.CANCELLED:
+        return NONE
+    decision, waybill = address_change_decide(order, now=now)
+    if decision.path == NONE:
+        return NONE
+    if decision.path == HOLD:
+        with transaction.atomic():
+            order = lock_order(order.pk)
+            hold_place(
+                order=order,
+                kind=HoldKind.ADDRESS_CHANGE,
+                reason=f"address changed after payment: {decision.reason}",
+                actor=actor,
+                details={"changed": list(decision.changed)},
+            )
+            address_change_event(
+                order=order, actor=actor, path=HOLD, reason=decision.reason, changed=list(decision.changed)
+            )
+        return HOLD
+    if decision.path == UPDATE_IN_PLACE:
+        waybill_address_update(waybill=waybill, actor=actor, http=http)
+    elif decision.path == REISSUE:
+        waybill_void(waybill=waybill, reason="address changed to another city or district", actor=actor)
+        new = waybill_issue(order_id=order.pk, actor=actor, http=http)
+        Repickup.objects.create(
+            order=order,
+            old_waybill=waybill,
+            new_waybill=new,
+            reason=f"address changed: {', '.join(decision.changed)}",
+        )
+    with transaction.atomic():
+        address_change_event(
+            order=lock_order(order.pk), actor=actor, path=decision.path, reason=decision.reason,
+            changed=list(decision.changed),
+        )  # fmt: skip
+    return decision.path
