@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_q",
     "orderhub",
     "orderhub.ops",
+    "orderhub.dashboard",
     "channels_sync",
     "fulfillment",
     "refunds",
@@ -199,6 +200,8 @@ else:
 # Lower layers announce; higher layers subscribe here, in the project wiring, never by import.
 DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {
     "order.paid": ["fulfillment.decide_tasks.order_process_task"],
+    # A presale's deposit: its stock is reserved until the balance is paid.
+    "order.deposit_paid": ["fulfillment.decide_tasks.order_process_task"],
     # The order's last open hold was resolved: decide again.
     "order.released": ["fulfillment.decide_tasks.order_released_task"],
     "order.cancelled": [
@@ -208,6 +211,8 @@ DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {
     ],
     # The platform reports a new receiver after payment: update or reissue the waybill, or hold.
     "order.address_changed": ["fulfillment.tasks_warehouse.address_changed_task"],
+    # A refund payload was stored and read by its platform mapping: apply it (refunds app).
+    "refund.received": ["refunds.tasks.refund_apply"],
 }
 
 LOGGING = {
