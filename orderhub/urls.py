@@ -22,4 +22,5 @@ urlpatterns = [
     path("hooks/<str:platform>/", platform_hook, name="platform-hook"),
     path("sync/health/", sync_health, name="sync-health"),
     path("stock/push/<str:sku_code>/", stock_push_page, name="stock-push"),
+    path("warehouse/", include("fulfillment.urls_warehouse")),
 ]

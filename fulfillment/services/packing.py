@@ -46,6 +46,10 @@ class ScanOutcome:
     def missing(self) -> list[PackExpected]:
         return [row for row in self.expected if row.missing > 0]
 
+    @property
+    def missing_units(self) -> int:
+        return sum(row.missing for row in self.missing)
+
 
 def _record(order: Order | None, barcode: str, result: str, message: str, user, sku: Sku | None = None):
     PackScan.objects.create(

@@ -74,15 +74,19 @@ def browser_login(live_server, browser_context, transactional_db):
     `browser_login(role)` creates a staff user in that role group (orderhub.roles), or pass `user=`.
     The console's language is English so tests can assert English text.
     """
+    from django.apps import apps as django_apps
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils.http import urlsplit
 
+    from orderhub.roles import roles_sync
     from tests.factories import make_user
 
     host = urlsplit(live_server.url).hostname
 
     def login(role: str | None = None, *, user=None, superuser: bool = False, language: str = "en"):
+        # A transactional test database is flushed after each test, role groups included: sync them again.
+        roles_sync(django_apps)
         if user is None:
             user = make_user(f"browser-{next(_users)}", groups=[role] if role else [], superuser=superuser)
         session = SessionStore()
