@@ -21,10 +21,20 @@ def _transform():
     return cpca.transform
 
 
-def _resolve(text: str) -> dict[str, str]:
-    row = _transform()([text]).iloc[0]
+def _resolve_many(texts: set[str]) -> dict[str, dict[str, str]]:
+    """One cpca call for many texts: its per-call cost (a pandas frame) dwarfs the per-text cost."""
+    ordered = sorted(texts)
+    if not ordered:
+        return {}
+    frame = _transform()(ordered)
     # pandas gives NaN/None for what it could not find.
-    return {key: value if isinstance(value, str) else "" for key, value in row.items()}
+    return {
+        text: {key: value if isinstance(value, str) else "" for key, value in row.items()}
+        for text, (_, row) in zip(ordered, frame.iterrows(), strict=True)
+    }
+
+
+Address = tuple[str, str, str, str]  # province, city, district, detail
 
 
 def _same_city(given: str, found: dict[str, str]) -> bool:
@@ -37,13 +47,25 @@ def _same_city(given: str, found: dict[str, str]) -> bool:
 
 
 def check_address(province: str, city: str, district: str, detail: str) -> AddressCheck:
+    return check_addresses([(province, city, district, detail)])[0]
+
+
+def check_addresses(addresses: list[Address]) -> list[AddressCheck]:
+    """Each address checked as check_address does, with one cpca call for the whole list."""
+    cleaned = [tuple(part.strip() for part in (p, c, d, detail or "")) for p, c, d, detail in addresses]
+    texts = {"".join(address) for address in cleaned} | {"".join(a[1:]) for a in cleaned if a[1]}
+    found = _resolve_many(texts)
+    return [_check(address, found) for address in cleaned]
+
+
+def _check(address: Address, resolved_texts: dict[str, dict[str, str]]) -> AddressCheck:
     """ok only when the full text resolves to a district and agrees with the given fields.
 
     ambiguous: the resolved province or city contradicts the given one, or the city and district
     without the given province resolve somewhere else (a district of 杭州市 under 江苏省).
     """
-    province, city, district, detail = (part.strip() for part in (province, city, district, detail or ""))
-    found = _resolve(f"{province}{city}{district}{detail}")
+    province, city, district, detail = address
+    found = resolved_texts["".join(address)]
     resolved = AddressCheck(
         ok=False,
         ambiguous=False,
@@ -58,7 +80,7 @@ def check_address(province: str, city: str, district: str, detail: str) -> Addre
     if city and found["市"] and not _same_city(city, found):
         return _ambiguous(resolved, f"given city {city}, the address says {found['市']}")
     if city:
-        loose = _resolve(f"{city}{district}{detail}")
+        loose = resolved_texts[f"{city}{district}{detail}"]
         if loose["区"] and loose["adcode"] != found["adcode"]:
             return _ambiguous(
                 resolved,

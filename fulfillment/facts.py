@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 
-from fulfillment.address import check_address
+from fulfillment.address import check_addresses
 from fulfillment.models import (
     BuyerTag,
     CarrierRule,
@@ -37,18 +37,10 @@ from fulfillment.rules import (
 from fulfillment.selectors import StockLevel
 from orderhub.models import Order, OrderLine, OrderLineSku
 
-# Raw payload keys under which platforms flag cash on delivery (JD "paymentType": "1" is COD).
-_COD_FLAGS = ("is_cod", "cod", "isCod")
-
 
 def _placed_at():
     """When the buyer placed the order: the platform's time, else when we received it."""
     return Coalesce(F("platform_created_at"), F("created_at"))
-
-
-def _is_cod(order: Order) -> bool:
-    payload = order.raw_payload if isinstance(order.raw_payload, dict) else {}
-    return "COD" in order.raw_status.upper() or any(bool(payload.get(key)) for key in _COD_FLAGS)
 
 
 def order_facts(order_ids: list[int]) -> dict[int, OrderFacts]:
@@ -97,7 +89,7 @@ def order_facts(order_ids: list[int]) -> dict[int, OrderFacts]:
             detail=order.receiver_detail,
             paid_amount=order.paid_amount,
             paid_at=order.platform_paid_at,
-            is_cod=_is_cod(order),
+            is_cod=order.is_cod,
             is_priority=order.is_priority,
             buyer_tags=frozenset(tags[(order.shop.platform, order.buyer_id)]),
             lines=tuple(lines),
@@ -149,6 +141,13 @@ def hold_contexts(
         by_phone[row.phone_hash].append(row)
         by_buyer[(row.platform, row.buyer_id)].append(row)
     by_sku = stock_by_sku(stock)
+    addresses = dict(
+        zip(
+            facts,
+            check_addresses([(f.province, f.city, f.district, f.detail) for f in facts.values()]),
+            strict=True,
+        )
+    )
     contexts = {}
     for order_id, order in facts.items():
         me = by_pk.get(order_id)
@@ -166,7 +165,7 @@ def hold_contexts(
             settings=settings,
             orders_by_phone_24h=len(in_24h | {order_id}),
             is_first_order=not earlier,
-            address=check_address(order.province, order.city, order.district, order.detail),
+            address=addresses[order_id],
             stock_by_sku={sku: by_sku.get(sku, 0) for sku in order.demand()},
         )
     return contexts
@@ -252,3 +251,13 @@ def stock_by_sku(stock: dict[tuple[int, int], StockLevel]) -> dict[int, int]:
     for (_warehouse, sku_id), level in stock.items():
         total[sku_id] += max(0, level.available)
     return dict(total)
+
+
+def presale_deadline(order: Order, settings: FulfillmentSettings):
+    """When a presale's balance is due: the platform's deadline, else the deposit time plus the
+    configured number of days."""
+    if order.presale_balance_due_at is not None:
+        return order.presale_balance_due_at
+    if order.presale_deposit_paid_at is None:
+        return None
+    return order.presale_deposit_paid_at + timedelta(days=settings.presale_balance_days)

@@ -31,7 +31,26 @@ def lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
         Order.objects.select_for_update(of=("self",))
         .filter(pk__in=set(order_ids))
         .select_related("shop")
-        .only("status", "platform_order_id", "shop__code")
+        .only(
+            "status",
+            "platform_order_id",
+            "shop__code",
+            "presale_deposit_paid_at",
+            "presale_balance_due_at",
+            "platform_paid_at",
+        )
         .order_by("pk")
     )
     return {order.pk: order for order in orders}
+
+
+def lock_stocks_of_skus(sku_ids: Iterable[int]) -> list[Stock]:
+    """Every stock row of these SKUs in active warehouses, in pk order: a batch of decisions routes on
+    the locked levels, so what it plans is what it can take."""
+    return list(
+        Stock.objects.select_for_update(of=("self",))
+        .filter(sku_id__in=set(sku_ids), warehouse__active=True)
+        .select_related("warehouse")
+        .only("warehouse_id", "sku_id", "on_hand", "allocated", "safety_threshold", "warehouse__priority")
+        .order_by("pk")
+    )

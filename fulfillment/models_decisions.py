@@ -12,6 +12,8 @@ from orderhub.models import MONEY
 class FulfillmentState(models.TextChoices):
     PENDING = "pending", _("pending")
     HELD = "held", _("held")
+    # Presale deposit paid: stock set aside, not yet in the shipping pool.
+    RESERVED = "reserved", _("reserved (presale)")
     ALLOCATED = "allocated", _("allocated")
     OUT_OF_STOCK = "out_of_stock", _("out of stock")
     CANCELLED = "cancelled", _("cancelled")

@@ -1,5 +1,6 @@
 """django-q2 entry points of fulfillment: thin, ids in, services do the work."""
 
+from fulfillment.services.presale import presales_expire
 from fulfillment.services.stock import allocations_release
 from orderhub.events import Actor
 
@@ -9,3 +10,8 @@ def release_on_cancel(order_id: int) -> int:
     return allocations_release(
         order_id=order_id, actor=Actor.system("order cancelled"), reason="order cancelled"
     )
+
+
+def presales_expire_task() -> int:
+    """Scheduled every 10 minutes: presale orders whose balance is overdue are released and closed."""
+    return len(presales_expire())

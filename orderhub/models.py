@@ -160,6 +160,11 @@ class Order(models.Model):
     platform_paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
     platform_updated_at = models.DateTimeField(_("modified on platform"), null=True, blank=True)
     is_priority = models.BooleanField(_("priority"), default=False, db_index=True)
+    # Cash on delivery is never merged; read from the platform payload once, when the order arrives.
+    is_cod = models.BooleanField(_("cash on delivery"), default=False)
+    # Presale: the deposit reserves stock; the balance, paid by its deadline, releases the order to ship.
+    presale_deposit_paid_at = models.DateTimeField(_("presale deposit paid at"), null=True, blank=True)
+    presale_balance_due_at = models.DateTimeField(_("presale balance due by"), null=True, blank=True)
     buyer_remark = models.TextField(_("buyer remark"), blank=True)
     seller_remark = models.TextField(_("seller remark"), blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True, db_index=True)

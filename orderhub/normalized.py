@@ -59,6 +59,10 @@ class NormalizedOrder:
     # Platform facts that are not an order status of their own (partial shipment, blocked by the
     # platform, cancel requested); the upsert turns some of them into holds.
     flags: frozenset[str] = frozenset()
+    is_cod: bool = False
+    # Presale orders: the deposit is paid while the order still waits for its balance.
+    deposit_paid_at: datetime | None = None
+    balance_due_at: datetime | None = None
 
     def __post_init__(self):
         if self.status not in ORDER_STATUSES:
@@ -71,7 +75,8 @@ class NormalizedOrder:
         data = asdict(self)
         data.pop("flags")
         data.pop("platform_shop_id")
-        data.pop("seller_remark")
+        for name in ("seller_remark", "is_cod", "deposit_paid_at", "balance_due_at"):
+            data.pop(name)
         for line in data["lines"]:
             line.pop("platform_line_id")
         return _jsonable(data)

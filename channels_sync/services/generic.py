@@ -80,6 +80,9 @@ def normalized_from_json(payload, *, platform: str) -> NormalizedOrder:
                 }
             ),
             lines=tuple(_line(line, index) for index, line in enumerate(lines, start=1)),
+            is_cod=payload.get("is_cod") is True,
+            deposit_paid_at=_time(payload.get("deposit_paid_at"), "deposit_paid_at"),
+            balance_due_at=_time(payload.get("balance_due_at"), "balance_due_at"),
         )
     except ValueError as exc:
         raise PayloadError(str(exc)) from exc

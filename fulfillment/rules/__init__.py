@@ -9,7 +9,14 @@ from .facts import AddressCheck, Decision, LineFacts, OrderFacts, StockLevel, js
 from .gifts import GiftDecision, GiftRuleFacts, gifts_for
 from .holds import HoldContext, HoldDecision, HoldSettings, decide_holds
 from .merge import MergeCheck, MergeSettings, merge_candidates, merge_check, normalise_address
-from .priority import PresaleDecision, PresaleFacts, presale_state, priority_key
+from .priority import (
+    RELEASE_AND_CLOSE,
+    RESERVE,
+    PresaleDecision,
+    PresaleFacts,
+    presale_state,
+    priority_key,
+)
 from .regions import PROVINCES, REMOTE_PROVINCES, province_full_name, province_in, province_key
 from .routing import (
     RouteFacts,
@@ -22,7 +29,9 @@ from .routing import (
 
 __all__ = [
     "PROVINCES",
+    "RELEASE_AND_CLOSE",
     "REMOTE_PROVINCES",
+    "RESERVE",
     "AddressCheck",
     "CarrierDecision",
     "CarrierRuleFacts",

@@ -1,13 +1,18 @@
 """What happens to a paid order: holds, gift, warehouse, carrier, then its stock is allocated.
 
 The rules (fulfillment/rules/) decide; this service reads their facts (fulfillment/facts.py), writes
-what they decided, and records every decision as an order event. Lock order: Order → Stock → Allocation
-(stock_allocate takes the stock locks inside this transaction).
+what they decided, and records every decision as an order event. Orders are decided in batches (one
+transaction, a fixed handful of queries), since one transaction per order caps a worker near a hundred
+orders a second; `order_process` is a batch of one.
+
+Lock order: Order → Stock (by pk) → Allocation. The stock rows of every SKU the batch needs are locked
+after the facts are read and before the holds and routing look at them, so routing plans on the very
+levels stock_allocate_many then takes, and no two batches can plan the same unit.
 """
 
 import logging
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,28 +25,32 @@ from fulfillment.facts import (
     hold_contexts,
     hold_settings,
     order_facts,
+    presale_deadline,
     route_facts,
     routing_settings,
     stock_by_sku,
     warehouse_options,
 )
-from fulfillment.models import Carrier, FulfillmentSettings
+from fulfillment.locks import lock_orders, lock_stocks_of_skus
+from fulfillment.models import Allocation, AllocationStatus, Carrier, FulfillmentSettings
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.rules import (
+    RESERVE,
     Decision,
     GiftDecision,
     LineFacts,
     OrderFacts,
+    PresaleFacts,
     choose_carrier,
     choose_warehouse,
     decide_holds,
     gifts_for,
+    presale_state,
     priority_key,
 )
-from fulfillment.selectors import available_stock
-from fulfillment.services.stock import AllocationRequest, stock_allocate
-from orderhub.events import Actor
-from orderhub.locks import lock_order
+from fulfillment.selectors import StockLevel
+from fulfillment.services.stock import AllocationRequest, stock_allocate_many
+from orderhub.events import Actor, collected
 from orderhub.models import Hold, HoldStatus, Order, OrderLine, OrderLineSku, Sku
 from orderhub.services.holds import hold_place
 from orderhub.status import HoldKind, HoldResolution, OrderStatus
@@ -51,27 +60,14 @@ log = logging.getLogger(__name__)
 # Judgement calls: once staff approved such a hold, re-processing the order must not hold it again.
 # Stock holds are facts and are checked afresh every time.
 STAFF_OVERRIDABLE = frozenset({HoldKind.ADDRESS, HoldKind.RISK})
+STOCK_HOLDS = frozenset({HoldKind.UNMAPPED_SKU, HoldKind.OUT_OF_STOCK})
+SHIP, RESERVE_ONLY = "ship", "reserve"
 
 
 def order_process(*, order_id: int, actor: Actor) -> OrderFulfillment | None:
-    """Decides and allocates a paid order; a no-op for an order already allocated.
-
-    None when there is nothing to decide: the order is not paid and was never processed.
-    """
-    with transaction.atomic():
-        order = lock_order(order_id)
-        fulfillment = OrderFulfillment.objects.filter(order=order).first()
-        if order.status != OrderStatus.PAID:
-            if order.status == OrderStatus.CANCELLED and fulfillment is not None:
-                # fulfillment.tasks.release_on_cancel, on the same event, gives its stock back.
-                _save(fulfillment, state=FulfillmentState.CANCELLED)
-            return fulfillment
-        if fulfillment is None:
-            fulfillment = OrderFulfillment.objects.create(order=order)
-        elif fulfillment.state == FulfillmentState.ALLOCATED:
-            return fulfillment
-        _decide(order, fulfillment, actor)
-    return fulfillment
+    """Decides and allocates a paid order (or reserves a presale's stock); a no-op for an order
+    already decided. None when there is nothing to decide: not paid and never processed."""
+    return orders_process(order_ids=[order_id], actor=actor).get(order_id)
 
 
 def order_reprocess_after_hold(*, order_id: int) -> OrderFulfillment | None:
@@ -81,121 +77,280 @@ def order_reprocess_after_hold(*, order_id: int) -> OrderFulfillment | None:
     return order_process(order_id=order_id, actor=Actor.system("hold released"))
 
 
-def _decide(order: Order, fulfillment: OrderFulfillment, actor: Actor) -> None:
+def orders_process(*, order_ids: list[int], actor: Actor) -> dict[int, OrderFulfillment | None]:
+    """order_process for many orders in one transaction; order id → its fulfillment record."""
     now = timezone.now()
-    settings = FulfillmentSettings.current()
-    facts = order_facts([order.pk])[order.pk]
-    gift_rules = gift_rule_facts()
-    stock = available_stock(set(facts.demand()) | {rule.gift_sku_id for rule in gift_rules})
-    ctx = hold_contexts({order.pk: facts}, hold_settings(settings), stock)[order.pk]
+    with transaction.atomic(), collected():
+        orders = lock_orders(order_ids)
+        records = {f.order_id: f for f in OrderFulfillment.objects.filter(order_id__in=orders)}
+        settings = FulfillmentSettings.current()
+        modes, outcome = {}, {}
+        for order_id, order in orders.items():
+            record = records.get(order_id)
+            mode = _mode(order, record, settings, now, actor)
+            if mode is None:
+                if order.status == OrderStatus.CANCELLED and record is not None:
+                    # fulfillment.tasks.release_on_cancel, on the same event, gives its stock back.
+                    record.state = FulfillmentState.CANCELLED
+                    record.save(update_fields=["state"])
+                outcome[order_id] = record
+                continue
+            if record is None:
+                record = records[order_id] = OrderFulfillment(order_id=order_id)
+            modes[order_id] = mode
+            outcome[order_id] = record
+        if modes:
+            _Batch(orders, records, modes, settings, now, actor).decide()
+    return outcome
 
-    def record(decision: Decision) -> None:
-        order_decision_event(order=order, actor=actor, decision=decision)
 
-    fulfillment.priority_rank = priority_rank(facts)
-    _place_holds(order, facts, ctx, actor, record)
-    open_kinds = set(Hold.objects.filter(order=order, status=HoldStatus.OPEN).values_list("kind", flat=True))
-    if open_kinds:
-        state = (
-            FulfillmentState.OUT_OF_STOCK if HoldKind.OUT_OF_STOCK in open_kinds else FulfillmentState.HELD
+def _mode(order: Order, record, settings, now: datetime, actor: Actor) -> str | None:
+    state = record.state if record else None
+    if order.status == OrderStatus.PAID:
+        return None if state == FulfillmentState.ALLOCATED else SHIP
+    if order.status != OrderStatus.PENDING_PAYMENT or order.presale_deposit_paid_at is None:
+        return None
+    deadline = presale_deadline(order, settings)
+    presale = presale_state(PresaleFacts(order.pk, order.presale_deposit_paid_at, None), now, deadline)
+    if presale.state != RESERVE or state in (FulfillmentState.RESERVED, FulfillmentState.OUT_OF_STOCK):
+        # Overdue deposits are closed by presales_expire; a reserved one has nothing more to do.
+        return None
+    order_decision_event(order=order, actor=actor, decision=presale.decision)
+    return RESERVE_ONLY
+
+
+@dataclass
+class _Plan:
+    requests: list[AllocationRequest]
+    routing_decision: Decision
+    warehouse_id: int
+    split: bool
+    days: int | None
+
+
+class _Batch:
+    """One batch of decisions: the facts of every order read at once, the rules applied order by order
+    in queue order (VIP and expedited first), the allocations written at once."""
+
+    def __init__(self, orders, records, modes, settings, now, actor):
+        self.orders, self.records, self.modes = orders, records, modes
+        self.settings, self.now, self.actor = settings, now, actor
+        self.facts = order_facts(list(modes))
+        self.gift_rules = gift_rule_facts()
+        self.allocated = self._allocated_warehouses()
+        self.options, self.warehouses = warehouse_options()
+        self.routes, self.routing_settings = route_facts(), routing_settings(settings)
+        self.carrier_rules = carrier_rule_facts()
+
+    def decide(self) -> None:
+        skus = {sku for facts in self.facts.values() for sku in facts.demand()}
+        skus |= {rule.gift_sku_id for rule in self.gift_rules if rule.active}
+        self.stock = {
+            (row.warehouse_id, row.sku_id): StockLevel(
+                row.on_hand, row.allocated, row.safety_threshold, row.warehouse.priority
+            )
+            for row in lock_stocks_of_skus(skus)
+        }
+        contexts = hold_contexts(self.facts, hold_settings(self.settings), self.stock)
+        approved, open_kinds = self._holds_known()
+        plans: dict[int, _Plan] = {}
+        queue = sorted(self.facts.values(), key=priority_key)
+        for facts in queue:
+            order_id = facts.order_id
+            self.records[order_id].priority_rank = priority_rank(facts)
+            kinds = self._place_holds(facts, contexts[order_id], approved[order_id], open_kinds[order_id])
+            if kinds:
+                stock_short = kinds & STOCK_HOLDS
+                self._finish(
+                    order_id, FulfillmentState.OUT_OF_STOCK if stock_short else FulfillmentState.HELD
+                )
+                if HoldKind.OUT_OF_STOCK in kinds:
+                    self._alert_purchasing(facts)
+                continue
+            if order_id in self.allocated:
+                # Reserved on its deposit, or held after allocating: its stock is already set aside.
+                self._finish(order_id, self._ready_state(order_id), warehouse_id=self.allocated[order_id])
+                continue
+            plan = self._route(facts)
+            if isinstance(plan, str):
+                self._out_of_stock(self.facts[order_id], f"no warehouse can ship it: {plan}")
+            else:
+                plans[order_id] = plan
+        self._allocate(plans)
+        self._save()
+
+    def _ready_state(self, order_id: int) -> str:
+        return (
+            FulfillmentState.RESERVED if self.modes[order_id] == RESERVE_ONLY else FulfillmentState.ALLOCATED
         )
-        _save(fulfillment, state=state, decided_at=now)
-        return
 
-    gift = gifts_for(facts, gift_rules, stock_by_sku(stock), now)
-    if gift is not None:
-        record(gift.decision)
-        if gift.gift_sku_id is not None:
-            facts = replace(facts, lines=(*facts.lines, _gift_line_add(order, gift)))
+    def _allocated_warehouses(self) -> dict[int, int]:
+        rows = Allocation.objects.filter(
+            line__order_id__in=self.modes, status=AllocationStatus.ACTIVE
+        ).values_list("line__order_id", "stock__warehouse_id")
+        allocated: dict[int, int] = {}
+        for order_id, warehouse_id in rows.order_by("pk"):
+            allocated.setdefault(order_id, warehouse_id)
+        return allocated
 
-    options, warehouses = warehouse_options()
-    routing = choose_warehouse(facts, options, stock, route_facts(), routing_settings(settings))
-    record(routing.decision)
-    shortfall = None
-    if not routing.plan:
-        shortfall = {"reason": routing.decision.reason, "demand": routing.decision.inputs["demand"]}
-    else:
+    def _holds_known(self):
+        approved = {order_id: set() for order_id in self.modes}
+        open_kinds = {order_id: set() for order_id in self.modes}
+        rows = Hold.objects.filter(order_id__in=self.modes).values_list(
+            "order_id", "kind", "status", "resolution"
+        )
+        for order_id, kind, status, resolution in rows:
+            if status == HoldStatus.OPEN:
+                open_kinds[order_id].add(kind)
+            elif kind in STAFF_OVERRIDABLE and resolution != HoldResolution.CANCEL:
+                approved[order_id].add(kind)
+        return approved, open_kinds
+
+    def _record(self, order_id: int, decision: Decision) -> None:
+        order_decision_event(order=self.orders[order_id], actor=self.actor, decision=decision)
+
+    def _place_holds(self, facts: OrderFacts, ctx, approved: set[str], open_kinds: set[str]) -> set[str]:
+        """Places what the hold rules decide; the kinds of the order's open holds afterwards."""
+        order_id = facts.order_id
+        holds = decide_holds(facts, ctx)
+        if self.modes[order_id] == RESERVE_ONLY:
+            # A deposit reserves stock; address and risk are judged when the balance is paid.
+            holds = [hold for hold in holds if hold.kind in STOCK_HOLDS]
+        if not holds:
+            self._record(
+                order_id,
+                Decision(
+                    kind="hold",
+                    rule="decide_holds",
+                    inputs={
+                        "orders_by_phone_24h": ctx.orders_by_phone_24h,
+                        "is_first_order": ctx.is_first_order,
+                        "address": ctx.address.reason,
+                        "paid_amount": facts.paid_amount,
+                    },
+                    outcome={"hold": None},
+                    reason="no hold needed",
+                ),
+            )
+        kinds = set(open_kinds)
+        for hold in holds:
+            if hold.kind in approved:
+                self._record(
+                    order_id,
+                    replace(
+                        hold.decision,
+                        outcome={**hold.decision.outcome, "placed": False},
+                        reason=f"{hold.reason}; approved by staff before, not held again",
+                    ),
+                )
+                continue
+            hold_place(
+                order=self.orders[order_id],
+                kind=hold.kind,
+                reason=hold.reason,
+                actor=self.actor,
+                details=hold.decision.inputs,
+                level=hold.level,
+            )
+            self._record(order_id, hold.decision)
+            kinds.add(hold.kind)
+        return kinds
+
+    def _route(self, facts: OrderFacts) -> "_Plan | str":
+        """The allocation plan, or why no warehouse can ship the order."""
+        order_id = facts.order_id
+        gift = gifts_for(facts, self.gift_rules, stock_by_sku(self.stock), self.now)
+        if gift is not None:
+            self._record(order_id, gift.decision)
+            if gift.gift_sku_id is not None:
+                facts = replace(facts, lines=(*facts.lines, _gift_line_add(self.orders[order_id], gift)))
+                self.facts[order_id] = facts
+        routing = choose_warehouse(facts, self.options, self.stock, self.routes, self.routing_settings)
+        self._record(order_id, routing.decision)
+        if not routing.plan:
+            return routing.decision.reason
         requests = [
             AllocationRequest(line_id, sku_id, warehouse_id, quantity)
             for warehouse_id, items in routing.plan.items()
             for line_id, sku_id, quantity in items
         ]
-        try:
-            stock_allocate(order_id=order.pk, requests=requests, actor=actor)
-        except InsufficientStock as short:
-            # Taken by another order since the snapshot the routing saw.
-            shortfall = {"reason": "stock taken meanwhile", "shortfalls": short.shortfalls}
-    if shortfall is not None:
+        # Later orders of the batch see the stock this one takes.
+        for request in requests:
+            key = (request.warehouse_id, request.sku_id)
+            self.stock[key] = replace(self.stock[key], allocated=self.stock[key].allocated + request.quantity)
+        first = next(iter(routing.plan))
+        return _Plan(requests, routing.decision, first, routing.split, routing.estimated_delivery_days)
+
+    def _allocate(self, plans: dict[int, _Plan]) -> None:
+        if not plans:
+            return
+        outcomes = stock_allocate_many(
+            orders={order_id: plan.requests for order_id, plan in plans.items()}, actor=self.actor
+        )
+        carriers = {carrier.code: carrier for carrier in Carrier.objects.all()}
+        for order_id, plan in plans.items():
+            allocated = outcomes[order_id]
+            facts = self.facts[order_id]
+            if isinstance(allocated, InsufficientStock):
+                # Cannot happen while the stock rows stay locked; kept as a hold rather than a crash.
+                self._out_of_stock(facts, "stock taken meanwhile", shortfalls=allocated.shortfalls)
+                continue
+            if not isinstance(allocated, list):
+                raise allocated
+            carrier = choose_carrier(
+                facts, self.warehouses[plan.warehouse_id], self.carrier_rules, facts.weight_g
+            )
+            self._record(order_id, carrier.decision)
+            self._finish(
+                order_id,
+                self._ready_state(order_id),
+                warehouse_id=plan.warehouse_id,
+                split=plan.split,
+                carrier=carriers.get(carrier.carrier_code),
+                carrier_surcharge=carrier.surcharge,
+                estimated_delivery_at=self.now + timedelta(days=plan.days) if plan.days is not None else None,
+            )
+
+    def _out_of_stock(self, facts: OrderFacts, reason: str, **details) -> None:
+        order = self.orders[facts.order_id]
         hold_place(
             order=order,
             kind=HoldKind.OUT_OF_STOCK,
-            reason=f"no warehouse can ship it: {shortfall['reason']}",
-            actor=actor,
-            details=shortfall,
+            reason=reason,
+            actor=self.actor,
+            details={"demand": {line.sku_code: line.quantity for line in facts.lines}, **details},
         )
-        _alert_purchasing(order, facts)
-        _save(fulfillment, state=FulfillmentState.OUT_OF_STOCK, decided_at=now)
-        return
+        self._finish(facts.order_id, FulfillmentState.OUT_OF_STOCK)
+        self._alert_purchasing(facts)
 
-    first = next(iter(routing.plan))
-    carrier = choose_carrier(facts, warehouses[first], carrier_rule_facts(), facts.weight_g)
-    record(carrier.decision)
-    days = routing.estimated_delivery_days
-    _save(
-        fulfillment,
-        state=FulfillmentState.ALLOCATED,
-        warehouse_id=first,
-        split=routing.split,
-        carrier=Carrier.objects.filter(code=carrier.carrier_code).first() if carrier.carrier_code else None,
-        carrier_surcharge=carrier.surcharge,
-        estimated_delivery_at=now + timedelta(days=days) if days is not None else None,
-        decided_at=now,
-    )
+    def _alert_purchasing(self, facts: OrderFacts) -> None:
+        # Order id and SKU codes only: no receiver data in logs.
+        skus = ", ".join(sorted({line.sku_code for line in facts.lines})) or "unmapped lines"
+        log.warning("alert purchasing: order %s is out of stock (%s)", facts.order_id, skus)
 
+    def _finish(self, order_id: int, state: str, **changes) -> None:
+        record = self.records[order_id]
+        record.state = state
+        record.decided_at = self.now
+        for name, value in changes.items():
+            setattr(record, name, value)
 
-def _place_holds(order, facts: OrderFacts, ctx, actor: Actor, record) -> None:
-    approved = set(
-        Hold.objects.filter(order=order, status=HoldStatus.RESOLVED, kind__in=STAFF_OVERRIDABLE)
-        .exclude(resolution=HoldResolution.CANCEL)
-        .values_list("kind", flat=True)
-    )
-    holds = decide_holds(facts, ctx)
-    if not holds:
-        record(
-            Decision(
-                kind="hold",
-                rule="decide_holds",
-                inputs={
-                    "orders_by_phone_24h": ctx.orders_by_phone_24h,
-                    "is_first_order": ctx.is_first_order,
-                    "address": ctx.address.reason,
-                    "paid_amount": facts.paid_amount,
-                },
-                outcome={"hold": None},
-                reason="no hold needed",
-            )
+    def _save(self) -> None:
+        records = [self.records[order_id] for order_id in self.modes]
+        OrderFulfillment.objects.bulk_create([r for r in records if r.pk is None])
+        OrderFulfillment.objects.bulk_update(
+            [r for r in records if r.pk is not None],
+            [
+                "state",
+                "decided_at",
+                "priority_rank",
+                "warehouse",
+                "split",
+                "carrier",
+                "carrier_surcharge",
+                "estimated_delivery_at",
+            ],
         )
-    for hold in holds:
-        if hold.kind in approved:
-            record(
-                replace(
-                    hold.decision,
-                    outcome={**hold.decision.outcome, "placed": False},
-                    reason=f"{hold.reason}; approved by staff before, not held again",
-                )
-            )
-            continue
-        hold_place(
-            order=order,
-            kind=hold.kind,
-            reason=hold.reason,
-            actor=actor,
-            details=hold.decision.inputs,
-            level=hold.level,
-        )
-        record(hold.decision)
-        if hold.kind == HoldKind.OUT_OF_STOCK:
-            _alert_purchasing(order, facts)
 
 
 def _gift_line_add(order: Order, gift: GiftDecision) -> LineFacts:
@@ -214,19 +369,7 @@ def _gift_line_add(order: Order, gift: GiftDecision) -> LineFacts:
     return LineFacts(line.pk, sku.pk, sku.code, gift.quantity, sku.weight_g, is_gift=True)
 
 
-def _alert_purchasing(order: Order, facts: OrderFacts) -> None:
-    # Order id and SKU codes only: no receiver data in logs.
-    skus = ", ".join(sorted({line.sku_code for line in facts.lines})) or "unmapped lines"
-    log.warning("alert purchasing: order %s is out of stock (%s)", order.pk, skus)
-
-
 def priority_rank(facts: OrderFacts) -> str:
     """priority_key as fixed-width text, so sorting the column sorts the queue."""
     later, unpaid, paid_ts, order_id = priority_key(facts)
     return f"{int(later)}{int(unpaid)}{round(paid_ts * 1000):015d}{order_id:012d}"
-
-
-def _save(fulfillment: OrderFulfillment, **changes) -> None:
-    for name, value in changes.items():
-        setattr(fulfillment, name, value)
-    fulfillment.save()

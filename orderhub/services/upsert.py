@@ -24,6 +24,9 @@ from orderhub.services.orders import apply_status
 from orderhub.status import STATUS_ANNOUNCEMENTS, HoldKind, OrderStatus, transition_allowed
 
 AMOUNT_FIELDS = ("goods_amount", "shipping_fee", "discount", "paid_amount")
+# Raw payload keys under which platforms flag cash on delivery (JD "paymentType": "1" is COD).
+_COD_FLAGS = ("is_cod", "cod", "isCod")
+PRESALE_FIELDS = ("presale_deposit_paid_at", "presale_balance_due_at")
 # Platform flags that stop an order for a person (PAID_FORBID_CONSIGN, JD LOCKED, Shopee IN_CANCEL).
 BLOCKING_FLAGS = {"platform_blocked", "cancel_requested"}
 
@@ -95,7 +98,24 @@ def _scalar_fields(incoming: NormalizedOrder) -> dict:
         "platform_updated_at": incoming.updated_at,
         "buyer_remark": incoming.buyer_remark,
         "seller_remark": incoming.seller_remark,
+        "presale_deposit_paid_at": incoming.deposit_paid_at,
+        "presale_balance_due_at": incoming.balance_due_at,
     }
+
+
+def cash_on_delivery(incoming: NormalizedOrder, raw_payload) -> bool:
+    payload = raw_payload if isinstance(raw_payload, dict) else {}
+    return (
+        incoming.is_cod
+        or "COD" in incoming.raw_status.upper()
+        or any(bool(payload.get(key)) for key in _COD_FLAGS)
+    )
+
+
+def _announce_deposit(order: Order, deposit_was_paid: bool) -> None:
+    """A presale deposit newly paid on an order still waiting for its balance: reserve its stock."""
+    if order.status == OrderStatus.PENDING_PAYMENT and order.presale_deposit_paid_at and not deposit_was_paid:
+        announce("order.deposit_paid", order_id=order.pk)
 
 
 def _amounts(source) -> dict[str, Decimal]:
@@ -112,6 +132,7 @@ def _create_many(shop: Shop, items, actor: Actor) -> list[Order]:
                 platform_order_id=incoming.platform_order_id,
                 status=incoming.status,
                 raw_payload=raw_payload,
+                is_cod=cash_on_delivery(incoming, raw_payload),
                 **_scalar_fields(incoming),
                 **_amounts(incoming),
             )
@@ -139,6 +160,7 @@ def _create_many(shop: Shop, items, actor: Actor) -> list[Order]:
         _place_flag_holds(order, incoming, actor)
         if incoming.status == OrderStatus.PAID:
             announce(STATUS_ANNOUNCEMENTS[OrderStatus.PAID], order_id=order.pk)
+        _announce_deposit(order, deposit_was_paid=False)
     return orders
 
 
@@ -171,7 +193,13 @@ def _line_signature(lines) -> list[tuple]:
 def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: dict) -> str:
     if incoming.updated_at and order.platform_updated_at and incoming.updated_at < order.platform_updated_at:
         return "stale"
-    reported = _scalar_fields(incoming)
+    deposit_was_paid = order.presale_deposit_paid_at is not None
+    # A presale's deposit stays on record once the platform reports the trade as fully paid.
+    reported = {
+        name: value
+        for name, value in _scalar_fields(incoming).items()
+        if value is not None or name not in PRESALE_FIELDS
+    }
     changed = [name for name, value in reported.items() if getattr(order, name) != value]
     for name in changed:
         setattr(order, name, reported[name])
@@ -201,6 +229,7 @@ def _update(order: Order, incoming: NormalizedOrder, actor: Actor, raw_payload: 
             announce("order.address_changed", order_id=order.pk)
     if status_changes:
         _apply_reported_status(order, incoming, actor)
+    _announce_deposit(order, deposit_was_paid)
     _place_flag_holds(order, incoming, actor)
     return "updated"
 

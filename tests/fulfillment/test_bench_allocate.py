@@ -9,16 +9,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from fulfillment.models import Allocation, Stock, StockAdjustment, Warehouse
+from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.services.bench import (
     BENCH_CODE,
-    allocate_order,
     bench_data_create,
     bench_data_delete,
     bench_report,
     bench_run,
 )
 from fulfillment.services.stock import stock_adjust
-from orderhub.models import Order, OrderLine, Shop, Sku
+from orderhub.models import Order, OrderEvent, OrderLine, Shop, Sku
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FIGURES = {"orders", "orders_per_s", "p50_ms", "p95_ms", "p99_ms", "workers", "batch_size", "database"}
@@ -48,16 +48,24 @@ def test_the_bench_allocates_every_order_and_ends_with_its_figures_as_json(batch
     assert any("orders/s" in line for line in lines[:-1])  # the summary for people comes first
 
 
-def test_first_fit_takes_the_first_warehouse_that_can_serve_the_whole_order():
+def test_the_bench_runs_the_real_decisions_and_routes_around_an_empty_warehouse():
     order_ids = bench_data_create(1)
     first, second = Warehouse.objects.filter(code__startswith="bench-alloc").order_by("priority")
     # Empty the first warehouse's stock of every SKU by adjustment: the order must go to the second
     for stock in Stock.objects.filter(warehouse=first):
         stock_adjust(stock_id=stock.pk, delta=-stock.on_hand, reason="test: empty the first warehouse")
 
-    allocations = allocate_order(order_ids[0])
+    bench_run(order_ids, workers=1)
 
-    assert allocations and {a.stock.warehouse_id for a in allocations} == {second.pk}
+    record = OrderFulfillment.objects.get(order_id=order_ids[0])
+    assert record.state == FulfillmentState.ALLOCATED and record.warehouse_id == second.pk
+    assert {a.stock.warehouse_id for a in Allocation.objects.all()} == {second.pk}
+    kinds = set(
+        OrderEvent.objects.filter(order_id=order_ids[0], type="decision").values_list(
+            "parameters__kind", flat=True
+        )
+    )
+    assert {"hold", "warehouse", "carrier"} <= kinds  # every decision recorded, as in production
 
 
 def test_the_command_cleans_up_after_itself():

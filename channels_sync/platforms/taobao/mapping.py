@@ -91,6 +91,12 @@ def _normalize(trade: dict) -> NormalizedOrder:
         ),
         lines=lines,
         flags=flags,
+        # Step (presale) trades: the deposit is paid while the trade still waits for the balance.
+        deposit_paid_at=(
+            beijing_time(trade.get("pay_time") or trade.get("modified"))
+            if trade.get("step_trade_status") == "FRONT_PAID_FINAL_NOPAID"
+            else None
+        ),
     )
 
 
