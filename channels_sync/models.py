@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orderhub.fields import EncryptedTextField
+from orderhub.fields import EncryptedJSONField, EncryptedTextField
 from orderhub.models import Platform, Shop
 
 
@@ -63,6 +63,8 @@ class InboundEvent(models.Model):
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=16, blank=True)
     order_id = models.BigIntegerField(_("order"), null=True, blank=True)
+    # A refund payload's cases as its platform mapping read them (NormalizedRefund JSON), for the refunds app.
+    normalized = EncryptedJSONField(_("normalized refunds"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("inbound payload")

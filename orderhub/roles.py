@@ -107,6 +107,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Administrators get every permission of OrderHub's apps plus user management.
     ADMINISTRATOR: [],
 }
+# Refunds and finance (refunds app): customer service works the refund queue and the status mapping,
+# the warehouse receives returns, finance reads refunds and exports the reconciliation.
+_VIEW_REFUNDS = [
+    f"refunds.view_{model}"
+    for model in ("refund", "refundline", "refundevent", "refundstatusmapping", "refundstatusmappingchange",
+                  "returnparcel", "returninspection", "refundsyncstate", "refundpolicysettings")
+]
+ROLE_PERMISSIONS[CUSTOMER_SERVICE] += [
+    *_VIEW_REFUNDS,
+    "refunds.decide_refund",
+    "refunds.add_refundstatusmapping",
+    "refunds.change_refundstatusmapping",
+    "refunds.change_refundpolicysettings",
+]
+ROLE_PERMISSIONS[WAREHOUSE] += [
+    "refunds.view_refund", "refunds.view_returnparcel", "refunds.view_returninspection", "refunds.receive_return",
+]
+ROLE_PERMISSIONS[FINANCE] += [*_VIEW_REFUNDS, "refunds.export_reconciliation"]
 ADMINISTRATOR_APPS = ("orderhub", "channels_sync", "fulfillment", "refunds", "auth", "authtoken", "django_q")
 
 

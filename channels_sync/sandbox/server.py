@@ -23,6 +23,7 @@ PLATFORMS = ("taobao", "jd", "pdd", "douyin", "youzan", "shopee", "lazada", "sho
 def platform_module(platform: str) -> ModuleType:
     if platform not in PLATFORMS:
         raise KeyError(platform)
+    importlib.import_module("channels_sync.sandbox.refunds")  # registers the refund APIs with the platforms
     return importlib.import_module(f"channels_sync.sandbox.platforms.{platform}")
 
 

@@ -27,7 +27,6 @@ from channels_sync.platforms.registry import get_adapter
 from channels_sync.services.generic import normalized_from_json
 from channels_sync.shops import client_for
 from orderhub import personal_data
-from orderhub.dispatch import announce
 from orderhub.events import Actor
 from orderhub.models import Shop
 from orderhub.normalized import NormalizedOrder
@@ -209,8 +208,7 @@ def _process_shop_events(events: list[InboundEvent], http: httpx.Client) -> Proc
             if event is None:
                 continue
         if event.kind == InboundKind.REFUND:
-            announce("refund.received", inbound_event_id=event.pk)
-            _finish(event, "announced", report=report)
+            _process_refund(event, shop, http, report)
             continue
         if event.kind == InboundKind.OTHER:
             _finish(event, "ignored", status=InboundStatus.IGNORED, report=report)
@@ -226,6 +224,23 @@ def _process_shop_events(events: list[InboundEvent], http: httpx.Client) -> Proc
             _fail(event, f"unreadable payload: {exc}", dead=True, report=report)
     _upsert_ready(shop, ready, report)
     return report
+
+
+def _process_refund(event: InboundEvent, shop: Shop, http: httpx.Client, report: ProcessReport) -> None:
+    """A refund payload: read by the platform's refund mapping, kept normalized, announced."""
+    from channels_sync.services.refunds import refund_event_process  # it stores through this module
+
+    try:
+        refund_event_process(event, shop, http)
+    except AuthExpired as exc:
+        ShopSyncState.objects.update_or_create(shop=shop, defaults={"auth_error": str(exc)})
+        _fail(event, f"authorisation expired: {exc}", dead=False, report=report)
+    except PlatformError as exc:
+        _fail(event, f"platform error {exc.code}: {exc}", dead=not exc.retryable, report=report)
+    except PayloadError as exc:
+        _fail(event, f"unreadable refund payload: {exc}", dead=True, report=report)
+    else:
+        _finish(event, "announced", report=report)
 
 
 def _read_orders(event: InboundEvent, shop: Shop, adapter, http) -> list[tuple[NormalizedOrder, dict]]:

@@ -42,6 +42,10 @@ REFUNDED_BEFORE_SHIPMENT = 21  # main_status
 PUSH_TAGS = {"pending_payment": 100, "paid": 101, "shipped": 102, "completed": 103, "cancelled": 106}
 
 
+# After-sale methods (method → handler(params, shop, state)), registered by channels_sync/sandbox/refunds.py.
+REFUND_METHODS: dict = {}
+
+
 def _envelope(
     code: int, data: dict | None, msg: str = "success", sub_code: str = "", sub_msg: str = ""
 ) -> Response:
@@ -76,7 +80,7 @@ def _business_error(sub_msg: str) -> Response:
 def handle(request: Request, state: SandboxState) -> Response:
     query = request.query
     method = query.get("method", "")
-    served = {SEARCH_METHOD: _search, DETAIL_METHOD: _detail, STOCK_METHOD: _sync_stock}
+    served = {SEARCH_METHOD: _search, DETAIL_METHOD: _detail, STOCK_METHOD: _sync_stock, **REFUND_METHODS}
     if request.method != "POST" or method not in served or request.path != "/" + method.replace(".", "/"):
         return _envelope(CODE_API_OFF, None, "接口服务已下线", "isp.api-service-off", "API不存在或API已下线")
     shop = state.shop_by_app_key("douyin", query.get("app_key", ""))

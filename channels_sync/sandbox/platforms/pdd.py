@@ -46,6 +46,10 @@ PMC_TYPES = {
 }
 
 
+# Refund APIs (type → handler(params, shop, state)), registered by channels_sync/sandbox/refunds.py.
+REFUND_APIS: dict = {}
+
+
 def _error(code: int, message: str, detail: str = "") -> Response:
     return Response(
         200,
@@ -84,6 +88,8 @@ def handle(request: Request, state: SandboxState) -> Response:
         return _detail(params, shop, state)
     if params.get("type") == STOCK_API:
         return _quantity_update(params, state)
+    if params.get("type") in REFUND_APIS:  # filled by channels_sync/sandbox/refunds.py
+        return REFUND_APIS[params["type"]](params, shop, state)
     return _error(ERROR_PARAMETER, "参数错误", f"type {params.get('type')!r} is not served by the sandbox")
 
 
