@@ -126,6 +126,12 @@ ROLE_PERMISSIONS[WAREHOUSE] += [
 ]
 ROLE_PERMISSIONS[FINANCE] += [*_VIEW_REFUNDS, "refunds.export_reconciliation"]
 ADMINISTRATOR_APPS = ("orderhub", "channels_sync", "fulfillment", "refunds", "auth", "authtoken", "django_q")
+# Operations (ops app): everyone sees the dashboard and the alerts and may acknowledge them; the alert
+# channels and outbound webhooks are the administrators' (they hold robot keys and signing secrets).
+_OPS_ALERTS = ["ops.view_dashboard", "ops.view_alert", "ops.acknowledge_alert"]
+for _role in (CUSTOMER_SERVICE, WAREHOUSE, FINANCE):
+    ROLE_PERMISSIONS[_role] += _OPS_ALERTS
+ADMINISTRATOR_APPS += ("ops",)
 
 
 def roles_sync(apps, schema_editor=None) -> None:

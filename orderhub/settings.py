@@ -215,6 +215,47 @@ DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {
     "refund.received": ["refunds.tasks.refund_apply"],
 }
 
+# Operations (orderhub.ops, issue 7). Outbound webhooks hear every domain event a seller's ERP, CRM,
+# finance or survey tool may subscribe to; appended so the lists above stay each app's own.
+for _event, _task in {
+    "order.paid": "orderhub.ops.tasks.on_order_paid",
+    "order.held": "orderhub.ops.tasks.on_order_held",
+    "order.shipped": "orderhub.ops.tasks.on_order_shipped",
+    "order.delivered": "orderhub.ops.tasks.on_order_delivered",
+    "order.completed": "orderhub.ops.tasks.on_order_completed",
+    "order.cancelled": "orderhub.ops.tasks.on_order_cancelled",
+    "refund.changed": "orderhub.ops.tasks.on_refund_changed",
+    "stock.low": "orderhub.ops.tasks.on_stock_low",
+}.items():
+    DOMAIN_EVENT_SUBSCRIBERS.setdefault(_event, []).append(_task)
+OPS_ALERT_PROBES = [
+    "orderhub.ops.services.evaluate.backlog_probe",
+    "orderhub.ops.services.evaluate.inflow_probe",
+    "orderhub.ops.services.evaluate.stuck_probe",
+    "orderhub.dashboard.probes.sync_failures_probe",
+    "orderhub.dashboard.probes.low_stock_probe",
+]
+OPS_BACKLOG_ALERT_ORDERS = int(os.environ.get("OPS_BACKLOG_ALERT_ORDERS", "200"))
+OPS_INFLOW_ALERT_PER_MINUTE = int(os.environ.get("OPS_INFLOW_ALERT_PER_MINUTE", "500"))
+OPS_SYNC_FAILURES_PER_HOUR = 10
+# Minutes an order may stay in a status before the stuck-order scan opens a hold on it.
+OPS_STUCK_LIMITS_MINUTES = {"paid": 48 * 60, "shipped": 10 * 24 * 60}
+OPS_ALERT_OWNERS: dict[str, str] = {}  # alert kind -> username who owns new alerts of that kind
+OPS_WEBHOOK_PAYLOADS = {
+    "refund.changed": "orderhub.dashboard.webhook_payloads.refund_data",
+    "stock.low": "orderhub.dashboard.webhook_payloads.stock_data",
+}
+# Order Health Index: the weights of its five parts (they need not add up to 1; they are normalised).
+HEALTH_INDEX_WEIGHTS = {
+    "timeliness": 0.2,
+    "completeness": 0.2,
+    "consistency": 0.2,
+    "accuracy": 0.2,
+    "controllability": 0.2,
+}
+# Sync delay (minutes from platform change to our receipt) at which timeliness scores 0.
+HEALTH_TIMELINESS_ZERO_MINUTES = 30
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

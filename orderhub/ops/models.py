@@ -79,7 +79,10 @@ class Alert(models.Model):
                 fields=["kind", "key"], condition=~Q(status="resolved"), name="ops_alert_one_active_per_key"
             )
         ]
-        permissions = [("acknowledge_alert", _("Can acknowledge alerts"))]
+        permissions = [
+            ("acknowledge_alert", _("Can acknowledge alerts")),
+            ("view_dashboard", _("Can view the operations dashboard")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}".strip()
@@ -228,3 +231,17 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription}"
+
+
+class EventCursor(models.Model):
+    """How far a poller has read a table (e.g. holds announced as "order.held")."""
+
+    name = models.CharField(_("name"), max_length=48, unique=True)
+    last_id = models.BigIntegerField(_("last id"), default=0)
+
+    class Meta:
+        verbose_name = _("event cursor")
+        verbose_name_plural = _("event cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_id}"
