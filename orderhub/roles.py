@@ -122,7 +122,10 @@ ROLE_PERMISSIONS[CUSTOMER_SERVICE] += [
     "refunds.change_refundpolicysettings",
 ]
 ROLE_PERMISSIONS[WAREHOUSE] += [
-    "refunds.view_refund", "refunds.view_returnparcel", "refunds.view_returninspection", "refunds.receive_return",
+    "refunds.view_refund",
+    "refunds.view_returnparcel",
+    "refunds.view_returninspection",
+    "refunds.receive_return",
 ]
 ROLE_PERMISSIONS[FINANCE] += [*_VIEW_REFUNDS, "refunds.export_reconciliation"]
 ADMINISTRATOR_APPS = ("orderhub", "channels_sync", "fulfillment", "refunds", "auth", "authtoken", "django_q")

@@ -23,4 +23,5 @@ urlpatterns = [
     path("sync/health/", sync_health, name="sync-health"),
     path("stock/push/<str:sku_code>/", stock_push_page, name="stock-push"),
     path("warehouse/", include("fulfillment.urls_warehouse")),
+    path("refunds/", include("refunds.urls")),
 ]

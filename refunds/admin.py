@@ -3,7 +3,6 @@ mapping with its history (a save re-evaluates waiting refunds), policy settings,
 
 from django import forms
 from django.contrib import admin, messages
-
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -198,7 +197,13 @@ class RefundStatusMappingChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(RefundPolicySettings)
 class RefundPolicySettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "auto_approve", "auto_approve_below", "silent_period_hours", "escalation_hours")
+    list_display = (
+        "__str__",
+        "auto_approve",
+        "auto_approve_below",
+        "silent_period_hours",
+        "escalation_hours",
+    )
 
     def has_add_permission(self, request):
         return not RefundPolicySettings.objects.exists()
@@ -234,5 +239,3 @@ class RefundSyncStateAdmin(ReadOnlyAdmin):
     @admin.display(description=_("lag (minutes)"))
     def lag_minutes(self, state):
         return int((timezone.now() - state.cursor).total_seconds() // 60) if state.cursor else None
-
-

@@ -18,6 +18,7 @@ from refunds.models import RefundSyncState
 FIRST_POLL_LOOKBACK = timedelta(hours=24)
 OVERLAP = timedelta(minutes=10)
 
+
 def _lag() -> timedelta:
     """Platforms index a change a little after it happens: the window stops short of now."""
     return timedelta(seconds=getattr(settings, "REFUND_POLL_LAG_SECONDS", 30))

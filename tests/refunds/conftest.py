@@ -4,7 +4,6 @@ import importlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from django.conf import settings
 from django.utils import translation
@@ -109,8 +108,8 @@ def ingest_order(client, sandbox, platform: str, *, status: str = "paid", stock:
     exist in one warehouse with that many units."""
     fake = generate_order(sandbox.state, demo_shop(platform), status=status, now=now or recent())
     if stock:
-        warehouse = Warehouse.objects.get_or_create(code="wh-refunds", defaults={"name": "退货仓", "province": "江苏省",
-                                                                             "city": "苏州市"})[0]  # fmt: skip
+        place = {"name": "退货仓", "province": "江苏省", "city": "苏州市"}
+        warehouse = Warehouse.objects.get_or_create(code="wh-refunds", defaults=place)[0]
         for line in fake.lines:
             sku, _ = Sku.objects.get_or_create(
                 code=line.sku_code, defaults={"name": line.title, "price": Decimal("1")}

@@ -11,14 +11,17 @@ from channels_sync.sandbox.demo import demo_shop
 from channels_sync.sandbox.refunds import REFUNDED, refund_create, refund_push_body, refunds_of
 from channels_sync.services.inbound import inbound_drain
 from fulfillment.models import Allocation, AllocationStatus, Stock
+from fulfillment.models_warehouse import PackScan, ScanResult
 from fulfillment.services.stock import AllocationRequest, stock_allocate
 from orderhub.events import Actor
 from orderhub.models import Hold, OrderLineSku, OrderStatus
 from orderhub.ops.models import Alert
+from orderhub.roles import WAREHOUSE
 from refunds.models import DecisionState, Refund, ReviewState
 from refunds.services.decide import refund_decide
 from refunds.services.poll import shop_refunds_poll
 from refunds.services.review import reviews_sweep
+from tests.factories import make_user
 from tests.refunds.conftest import ingest_order, post_push, recent, sandbox_shop, settle
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +67,11 @@ def test_refund_before_shipping_stops_the_parcel_and_approval_releases_the_stock
     assert refund.platform_refund_id in hold.reason
     assert order.events.filter(type="refund_intercepted").exists()
     assert "refunds.tasks.refund_apply" in inline_tasks
+    # And the pack-scan station refuses the order, naming the refund hold
+    client.force_login(make_user("cangku-e2e", groups=[WAREHOUSE]))
+    station = client.post("/warehouse/pack/", {"barcode": order.platform_order_id})
+    assert station.status_code == 200 and "On hold" in station.content.decode()
+    assert PackScan.objects.filter(order=order, result=ScanResult.REFUSED).exists()
     # The full amount is above the auto-approve threshold: a reviewer decides
     assert fake.paid_amount >= Decimal("50") and refund.review_state == ReviewState.QUEUED
     # When the reviewer approves

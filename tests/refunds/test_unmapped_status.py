@@ -89,9 +89,14 @@ def test_the_mapping_admin_save_goes_through_the_service(client):
     response = client.post(
         "/admin/refunds/refundstatusmapping/add/",
         {
-            "platform": "pdd", "raw_status": "77", "refund_type": "", "status": "rejected", "note": "new code",
-            "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0",
-        },  # fmt: skip
+            "platform": "pdd",
+            "raw_status": "77",
+            "refund_type": "",
+            "status": "rejected",
+            "note": "new code",
+            "changes-TOTAL_FORMS": "0",
+            "changes-INITIAL_FORMS": "0",
+        },
     )
 
     assert response.status_code == 302, response.content
