@@ -30,10 +30,15 @@ def paid(shop, order_id, *lines, day=10, hour=10):
 
 def refund(shop, order, refund_id, amount, raw_status="SUCCESS"):
     incoming = NormalizedRefund(
-        platform="taobao", platform_refund_id=refund_id, platform_order_id=order.platform_order_id,
-        refund_type="refund_only", raw_status=raw_status, amount=Decimal(amount),
-        platform_modified_at=datetime(2026, 10, 12, tzinfo=UTC), created_at=datetime(2026, 10, 12, tzinfo=UTC),
-    )  # fmt: skip
+        platform="taobao",
+        platform_refund_id=refund_id,
+        platform_order_id=order.platform_order_id,
+        refund_type="refund_only",
+        raw_status=raw_status,
+        amount=Decimal(amount),
+        platform_modified_at=datetime(2026, 10, 12, tzinfo=UTC),
+        created_at=datetime(2026, 10, 12, tzinfo=UTC),
+    )
     return refund_apply(shop=shop, incoming=incoming, actor=Actor.channel("test"))
 
 
@@ -65,18 +70,28 @@ def test_merged_orders_a_partial_refund_and_a_gift_add_up_to_the_cent(month):
 
     assert set(orders) == {"A1", "B2", "C3"}  # the November order is not in October
     assert (orders["A1"]["paid"], orders["A1"]["gift_units"], orders["A1"]["merge_group"]) == (
-        Decimal("66.66"), 1, group.pk,
-    )  # fmt: skip
+        Decimal("66.66"),
+        1,
+        group.pk,
+    )
     assert orders["B2"]["merge_group"] == group.pk
     assert (orders["B2"]["paid"], orders["B2"]["refunded"], orders["B2"]["net"]) == (
-        Decimal("59.90"), Decimal("20.01"), Decimal("39.89"),
-    )  # fmt: skip
+        Decimal("59.90"),
+        Decimal("20.01"),
+        Decimal("39.89"),
+    )
     assert (orders["C3"]["refunded"], orders["C3"]["refund_pending"], orders["C3"]["refund_statuses"]) == (
-        Decimal("0.00"), Decimal("59.97"), "closed:1;requested:1",
-    )  # fmt: skip
+        Decimal("0.00"),
+        Decimal("59.97"),
+        "closed:1;requested:1",
+    )
     assert (total["paid"], total["refunded"], total["net"], total["orders"], total["gift_units"]) == (
-        Decimal("186.53"), Decimal("20.01"), Decimal("166.52"), 3, 1,
-    )  # fmt: skip
+        Decimal("186.53"),
+        Decimal("20.01"),
+        Decimal("166.52"),
+        3,
+        1,
+    )
     # Days in Beijing time: B2 was paid at 20:00 UTC on the 10th, i.e. the 11th in Beijing
     assert {day: (row["orders"], row["paid"], row["net"]) for day, row in days.items()} == {
         "2026-10-10": (1, Decimal("66.66"), Decimal("66.66")),
@@ -92,10 +107,15 @@ def test_disagreements_with_the_platform_are_flagged(month):
     refund(shop, b, "RF-9", "50.00")  # 20.01 + 50.00 > 59.90 paid
     Order.objects.filter(platform_order_id="C3").update(status="cancelled")
     ghost = NormalizedRefund(
-        platform="taobao", platform_refund_id="RF-GHOST", platform_order_id="NOT-OURS", refund_type="refund_only",
-        raw_status="SUCCESS", amount=Decimal("9.99"), platform_modified_at=datetime(2026, 10, 20, tzinfo=UTC),
+        platform="taobao",
+        platform_refund_id="RF-GHOST",
+        platform_order_id="NOT-OURS",
+        refund_type="refund_only",
+        raw_status="SUCCESS",
+        amount=Decimal("9.99"),
+        platform_modified_at=datetime(2026, 10, 20, tzinfo=UTC),
         created_at=datetime(2026, 10, 20, tzinfo=UTC),
-    )  # fmt: skip
+    )
     refund_apply(shop=shop, incoming=ghost, actor=Actor.channel("test"))
 
     rows = {
@@ -105,8 +125,10 @@ def test_disagreements_with_the_platform_are_flagged(month):
     assert "refund_exceeds_paid" in rows["B2"]["flags"]
     assert "cancelled_not_refunded" in rows["C3"]["flags"]
     assert (rows["NOT-OURS"]["row_type"], rows["NOT-OURS"]["net"], rows["NOT-OURS"]["flags"]) == (
-        "refund", Decimal("-9.99"), "refund_for_unknown_order",
-    )  # fmt: skip
+        "refund",
+        Decimal("-9.99"),
+        "refund_for_unknown_order",
+    )
 
 
 def test_csv_and_xlsx_exports_carry_the_same_figures(month):

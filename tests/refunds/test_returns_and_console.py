@@ -37,11 +37,17 @@ def shipped_order_with_a_return(
     order = make_order(shop, "T-900", lines=[line("CAT-DRY-1K5", 2, "60.00")])
     Order.objects.filter(pk=order.pk).update(status="shipped", tracking_number="SF1234567890")
     incoming = NormalizedRefund(
-        platform="taobao", platform_refund_id="RF-77", platform_order_id="T-900", refund_type="return_and_refund",
-        raw_status=raw, amount=Decimal(amount), platform_modified_at=timezone.now(), reason="尺码不合适",
+        platform="taobao",
+        platform_refund_id="RF-77",
+        platform_order_id="T-900",
+        refund_type="return_and_refund",
+        raw_status=raw,
+        amount=Decimal(amount),
+        platform_modified_at=timezone.now(),
+        reason="尺码不合适",
         return_tracking_number="YT9988776655",
         lines=(NormalizedRefundLine(outer_sku_code="CAT-DRY-1K5", quantity=2, amount=Decimal(amount)),),
-    )  # fmt: skip
+    )
     with django_capture_on_commit_callbacks(execute=True):
         outcome = refund_apply(shop=shop, incoming=incoming, actor=Actor.channel("test"))
     return Refund.objects.get(pk=outcome.refund_id), sku
@@ -65,9 +71,15 @@ def test_a_shipped_orders_return_is_expected_scanned_inspected_and_restocked(
     # One unit good, one damaged
     response = client.post(
         "/refunds/returns/scan/",
-        {"parcel": parcel.pk, "warehouse": warehouse.pk, "code": "T-900",
-         "sku": [sku.pk, sku.pk], "quantity": ["1", "1"], "condition": ["good", "damaged"]},
-    )  # fmt: skip
+        {
+            "parcel": parcel.pk,
+            "warehouse": warehouse.pk,
+            "code": "T-900",
+            "sku": [sku.pk, sku.pk],
+            "quantity": ["1", "1"],
+            "condition": ["good", "damaged"],
+        },
+    )
     assert response.status_code == 302
     assert Stock.objects.get(warehouse=warehouse, sku=sku).on_hand == 1  # only the good unit
     assert StockAdjustment.objects.get().source == "return"
@@ -86,9 +98,14 @@ def test_all_good_returns_approve_the_refund(client, sent, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/refunds/returns/scan/",
-            {"parcel": refund.parcel.pk, "warehouse": warehouse.pk, "sku": [sku.pk], "quantity": ["2"],
-             "condition": ["good"]},
-        )  # fmt: skip
+            {
+                "parcel": refund.parcel.pk,
+                "warehouse": warehouse.pk,
+                "sku": [sku.pk],
+                "quantity": ["2"],
+                "condition": ["good"],
+            },
+        )
 
     refund.refresh_from_db()
     assert (refund.decision, refund.decision_state) == ("approve", "pending")
@@ -119,9 +136,14 @@ def test_the_reject_action_asks_for_a_reason_and_sends_it(client, sent, django_c
     shop = make_shop("pdd")
     make_order(shop, "P-1", lines=[line("SKU-A", 1, "99.00")])
     incoming = NormalizedRefund(
-        platform="pdd", platform_refund_id="PR-1", platform_order_id="P-1", refund_type="refund_only",
-        raw_status="2", amount=Decimal("99.00"), platform_modified_at=datetime.now(UTC) - timedelta(minutes=3),
-    )  # fmt: skip
+        platform="pdd",
+        platform_refund_id="PR-1",
+        platform_order_id="P-1",
+        refund_type="refund_only",
+        raw_status="2",
+        amount=Decimal("99.00"),
+        platform_modified_at=datetime.now(UTC) - timedelta(minutes=3),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         refund_id = refund_apply(
             shop=shop, incoming=incoming, actor=Actor.channel("test"), stored_at=datetime.now(UTC)

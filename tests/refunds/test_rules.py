@@ -13,10 +13,18 @@ SETTINGS = rules.PolicySettings(no_reason_phrases=("七天无理由", "不想要
 
 def facts(**overrides) -> rules.RefundFacts:
     values = dict(
-        status="requested", refund_type="refund_only", amount=Decimal("30.00"), reason="不想要了",
-        disputed=False, order_known=True, order_shipped=False, delivered_at=None, buyer_refunds_before=0,
-        buyer_rejected_or_disputed=0, now=NOW,
-    )  # fmt: skip
+        status="requested",
+        refund_type="refund_only",
+        amount=Decimal("30.00"),
+        reason="不想要了",
+        disputed=False,
+        order_known=True,
+        order_shipped=False,
+        delivered_at=None,
+        buyer_refunds_before=0,
+        buyer_rejected_or_disputed=0,
+        now=NOW,
+    )
     return rules.RefundFacts(**(values | overrides))
 
 

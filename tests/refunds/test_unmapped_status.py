@@ -19,9 +19,14 @@ ACTOR = Actor.channel("pdd sync")
 
 def case(refund_id="R-1", raw_status="99", modified=datetime(2026, 11, 11, 10, tzinfo=UTC), **fields):
     values = dict(
-        platform="pdd", platform_refund_id=refund_id, platform_order_id="O-404", refund_type="refund_only",
-        raw_status=raw_status, amount=Decimal("12.30"), platform_modified_at=modified,
-    )  # fmt: skip
+        platform="pdd",
+        platform_refund_id=refund_id,
+        platform_order_id="O-404",
+        refund_type="refund_only",
+        raw_status=raw_status,
+        amount=Decimal("12.30"),
+        platform_modified_at=modified,
+    )
     return NormalizedRefund(**(values | fields))
 
 

@@ -1,11 +1,11 @@
 """python manage.py bench_reconcile --orders 100000: a month of orders (with refunds, gifts and merged
-orders) generated in bulk, then both exports timed with the process's peak resident memory. Prints a summary, then the
-figures as one JSON object on the last line."""
+orders) generated in bulk, then both exports timed with the process's peak resident memory. Prints a
+summary, then the figures as one JSON object on the last line."""
 
 import json
+import resource
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
