@@ -96,11 +96,7 @@ def kuaidi100_result(body: dict, tracking_number: str) -> TrackingResult:
 def kdniao_result(body: dict, tracking_number: str) -> TrackingResult:
     if not isinstance(body, dict):
         raise CarrierError("KDNiao answered no JSON object", code="bad_response")
-    if not body.get("Success"):
-        if body.get("Reason") and not body.get("Traces"):
-            return TrackingResult(
-                tracking_number, state=str(body.get("State", "")), kind="unknown", found=False
-            )
+    if not body.get("Success"):  # a trace-less number answers Success true, State 0, Reason 暂无轨迹信息
         raise CarrierError(f"KDNiao refused the query: {body.get('Reason', '')}", code="refused")
     traces = [
         TrackingTrace(_when(item["AcceptTime"]), str(item.get("AcceptStation", ""))[:500])

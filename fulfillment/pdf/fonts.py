@@ -43,3 +43,17 @@ def cjk_font() -> str:
         return "OrderHubCJK"
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
     return FALLBACK
+
+
+def draw_text(canvas, x: float, y: float, text: str, size: float = 9, bold: bool = False) -> float:
+    """Draws text in runs: ASCII in Helvetica (searchable in any viewer), the rest in the CJK font.
+    Returns the x where the text ended."""
+    import itertools
+
+    for is_ascii, run in itertools.groupby(text, key=str.isascii):
+        chunk = "".join(run)
+        font = (LATIN_BOLD if bold else LATIN) if is_ascii else cjk_font()
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, chunk)
+        x += pdfmetrics.stringWidth(chunk, font, size)
+    return x

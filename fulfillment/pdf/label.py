@@ -8,14 +8,13 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fulfillment.pdf.fonts import LATIN, LATIN_BOLD, cjk_font
+from fulfillment.pdf.fonts import draw_text
 
 LABEL_SIZE = (100 * mm, 150 * mm)
 
 
-def _text(c: Canvas, x, y, text: str, size: float, bold: bool = False):
-    c.setFont((LATIN_BOLD if bold else LATIN) if text.isascii() else cjk_font(), size)
-    c.drawString(x, y, text)
+def _text(c: Canvas, x: float, y: float, text: str, size: float = 9, bold: bool = False):
+    draw_text(c, x, y, text, size, bold)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fulfillment.pdf.fonts import LATIN, LATIN_BOLD, cjk_font
+from fulfillment.pdf.fonts import cjk_font, draw_text
 from fulfillment.selectors_warehouse import PickList
 
 MARGIN = 12 * mm
@@ -44,10 +44,7 @@ class _Page:
 
 
 def _text(c: Canvas, x: float, y: float, text: str, size: float = 9, bold: bool = False):
-    """ASCII in Helvetica (searchable in any viewer), anything else in the CJK font."""
-    font = (LATIN_BOLD if bold else LATIN) if text.isascii() else cjk_font()
-    c.setFont(font, size)
-    c.drawString(x, y, text)
+    draw_text(c, x, y, text, size, bold)
 
 
 def pick_list_pdf(pick: PickList) -> bytes:

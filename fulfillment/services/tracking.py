@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from channels_sync.carriers.base import CarrierError, TrackingResult
@@ -156,11 +156,12 @@ def tracking_missing_scan(*, now: datetime | None = None) -> dict:
     waybill we issued (and written back), or raised as a stuck-order hold."""
     now = now or timezone.now()
     minutes = FulfillmentSettings.current().tracking_missing_minutes
+    # When the order became shipped: a status change, or it arrived already shipped.
+    became_shipped = Q(type="status_changed", parameters__to_status=OrderStatus.SHIPPED) | Q(
+        type="order_received", parameters__status=OrderStatus.SHIPPED
+    )
     shipped_long_ago = OrderEvent.objects.filter(
-        order_id=OuterRef("pk"),
-        type="status_changed",
-        parameters__to_status=OrderStatus.SHIPPED,
-        created_at__lte=now - timedelta(minutes=minutes),
+        became_shipped, order_id=OuterRef("pk"), created_at__lte=now - timedelta(minutes=minutes)
     )
     missing = Order.objects.filter(status=OrderStatus.SHIPPED, tracking_number="").filter(
         Exists(shipped_long_ago)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from warehouse_fixtures
 """E-waybills over the sandbox: Cainiao (cainiao.waybill.ii.get through TOP) and PDD (pdd.waybill.get),
 the address snapshot, void with reason (and the number given back), reprint, and the refusals."""
 
@@ -58,7 +59,7 @@ def test_cainiao_waybill_issued_with_the_address_snapshot(sandbox, site, http):
         "西湖区",
     )
     assert waybill.receiver_detail == order.receiver_detail and waybill.receiver_name == "张三"
-    platform, api, sent = next(call for call in sandbox.state.received if call[1] == "cainiao.waybill.ii.get")
+    _, _, sent = next(call for call in sandbox.state.received if call[1] == "cainiao.waybill.ii.get")
     dto = sent["trade_order_info_dtos"][0]
     assert sent["cp_code"] == "YTO" and sent["sender"]["address"]["city"] == "苏州市"
     assert dto["order_info"] == {"order_channels_type": "TB", "trade_order_list": [order.platform_order_id]}

@@ -2,17 +2,21 @@
 through the real upsert and decision services, shops wired to a running sandbox."""
 
 import itertools
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from channels_sync.sandbox.demo import demo_shop, demo_state
+from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import RunningSandbox
 from fulfillment.models import Carrier, Stock, Warehouse
 from fulfillment.services.decide import order_process
+from fulfillment.services.packing import pack_scan
+from fulfillment.services.waybills import waybill_issue
 from orderhub.events import Actor
 from orderhub.models import Order, Shop, Sku
-from tests.factories import line, make_order, make_sku
+from tests.factories import line, make_order, make_sku, make_user
 
 SYSTEM = Actor.system("test")
 _ids = itertools.count(1)
@@ -81,7 +85,9 @@ def stock_up(warehouse: Warehouse, *skus: Sku, on_hand: int = 1000) -> None:
 def allocated_order(shop: Shop, *items: tuple[Sku, int], order_id: str | None = None, **fields) -> Order:
     """A paid order through the real upsert, decided (allocated) by order_process."""
     lines = [line(outer=sku.code, quantity=quantity) for sku, quantity in items]
-    order = make_order(shop, order_id or f"T{next(_ids):07d}", lines=lines, **fields)
+    n = next(_ids)
+    fields.setdefault("phone", f"139{n:08d}")  # one buyer each: many orders from one phone look risky
+    order = make_order(shop, order_id or f"T{n:07d}", lines=lines, **fields)
     order_process(order_id=order.pk, actor=SYSTEM)
     order.refresh_from_db()
     assert order.fulfillment.state == "allocated", list(order.holds.values_list("reason", flat=True))
@@ -106,3 +112,19 @@ def code128_bars(value: str) -> int:
 def drawn_rectangles(page) -> int:
     """Rectangles (`re` operators) in a pypdf page's decompressed content stream."""
     return sum(1 for line in page.get_contents().get_data().split(b"\n") if b" re f" in line)
+
+
+@pytest.fixture
+def packed(sandbox, http):
+    """A Taobao order known to the sandbox, allocated, packed at the station, with its waybill."""
+    site = make_site()
+    (cup,) = skus(1)
+    stock_up(site, cup, on_hand=10)
+    fake = generate_order(sandbox.state, demo_shop("taobao"), now=datetime.now(UTC))
+    order = allocated_order(sandbox_shop(sandbox, "taobao"), (cup, 2), order_id=fake.order_id)
+    packer = make_user("packer")
+    opened = pack_scan(barcode=order.platform_order_id, user=packer)
+    pack_scan(barcode=cup.barcode, user=packer, order_id=opened.order.pk)
+    assert pack_scan(barcode=cup.barcode, user=packer, order_id=opened.order.pk).packed
+    waybill = waybill_issue(order_id=order.pk, actor=Actor.of_user(packer), http=http)
+    return order, waybill, fake, Stock.objects.get(warehouse=site, sku=cup)
