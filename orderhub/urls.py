@@ -9,10 +9,12 @@ from channels_sync.views import sync_health
 from channels_sync.webhooks import platform_hook
 from fulfillment.views_stock_push import stock_push_page
 from orderhub import views
+from orderhub.dashboard.views import dashboard
 
 urlpatterns = [
     path("", views.console_home, name="console-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("dashboard/", dashboard, name="dashboard"),
     path("admin-tools/orders/import/", order_import_view, name="order-import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
