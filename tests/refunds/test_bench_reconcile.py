@@ -1,4 +1,4 @@
-"""bench_reconcile prints a summary and, as its last line, its figures as JSON (small run; no timing asserted)."""
+"""bench_reconcile prints a summary, then its figures as JSON on the last line (small run, no timing)."""
 
 import io
 import json

@@ -74,6 +74,7 @@ class Command(BaseCommand):
             seed_fulfillment_demo()
             self._stock(skus)
         created = sum(self._orders(shop) for shop in shops)
+        __import__("refunds.demo").demo.seed_refunds_demo()  # a few refunds in different states
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo ready: {len(shops)} shops, {len(skus)} SKUs, {len(DEMO_USERS)} users, "
