@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from fulfillment.address import check_addresses
@@ -44,24 +44,41 @@ def _placed_at():
 
 
 def order_facts(order_ids: list[int]) -> dict[int, OrderFacts]:
-    """order id → its facts; lines mapped to our SKUs give one LineFacts per SKU. Three queries."""
-    orders = (
-        Order.objects.filter(pk__in=order_ids)
-        .select_related("shop")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=OrderLine.objects.order_by("pk").prefetch_related(
-                    Prefetch(
-                        "mapped_skus", queryset=OrderLineSku.objects.select_related("sku").order_by("sku_id")
-                    )
-                ),
-            )
+    """order id → its facts; lines mapped to our SKUs give one LineFacts per SKU. Four queries of
+    plain values: building model instances cost more than the queries on the hot path."""
+    orders = list(
+        Order.objects.filter(pk__in=order_ids).values(
+            "pk",
+            "shop_id",
+            "shop__platform",
+            "buyer_id",
+            "receiver_phone_hash",
+            "receiver_province",
+            "receiver_city",
+            "receiver_district",
+            "receiver_detail",
+            "paid_amount",
+            "platform_paid_at",
+            "is_cod",
+            "is_priority",
         )
     )
-    orders = list(orders)
+    mapped = defaultdict(list)
+    for line_id, *item in (
+        OrderLineSku.objects.filter(line__order_id__in=order_ids)
+        .order_by("line_id", "sku_id")
+        .values_list("line_id", "sku_id", "sku__code", "quantity", "sku__weight_g")
+    ):
+        mapped[line_id].append(item)
+    lines_of = defaultdict(list)
+    for line_id, order_id, is_gift in (
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .order_by("pk")
+        .values_list("pk", "order_id", "is_gift")
+    ):
+        lines_of[order_id].append((line_id, is_gift))
     tags = defaultdict(set)
-    buyers = {order.buyer_id for order in orders if order.buyer_id}
+    buyers = {order["buyer_id"] for order in orders if order["buyer_id"]}
     for platform, buyer_id, tag in BuyerTag.objects.filter(buyer_id__in=buyers).values_list(
         "platform", "buyer_id", "tag"
     ):
@@ -69,29 +86,29 @@ def order_facts(order_ids: list[int]) -> dict[int, OrderFacts]:
     facts = {}
     for order in orders:
         lines, unmapped = [], []
-        for line in order.lines.all():
-            mapped = list(line.mapped_skus.all())
-            if not mapped:
-                unmapped.append(line.pk)
+        for line_id, is_gift in lines_of[order["pk"]]:
+            if not mapped[line_id]:
+                unmapped.append(line_id)
             lines += [
-                LineFacts(line.pk, item.sku_id, item.sku.code, item.quantity, item.sku.weight_g, line.is_gift)
-                for item in mapped
+                LineFacts(line_id, sku_id, code, quantity, weight_g, is_gift)
+                for sku_id, code, quantity, weight_g in mapped[line_id]
             ]
-        facts[order.pk] = OrderFacts(
-            order_id=order.pk,
-            shop_id=order.shop_id,
-            platform=order.shop.platform,
-            buyer_id=order.buyer_id,
-            phone_hash=order.receiver_phone_hash,
-            province=order.receiver_province,
-            city=order.receiver_city,
-            district=order.receiver_district,
-            detail=order.receiver_detail,
-            paid_amount=order.paid_amount,
-            paid_at=order.platform_paid_at,
-            is_cod=order.is_cod,
-            is_priority=order.is_priority,
-            buyer_tags=frozenset(tags[(order.shop.platform, order.buyer_id)]),
+        platform = order["shop__platform"]
+        facts[order["pk"]] = OrderFacts(
+            order_id=order["pk"],
+            shop_id=order["shop_id"],
+            platform=platform,
+            buyer_id=order["buyer_id"],
+            phone_hash=order["receiver_phone_hash"],
+            province=order["receiver_province"],
+            city=order["receiver_city"],
+            district=order["receiver_district"],
+            detail=order["receiver_detail"],
+            paid_amount=order["paid_amount"],
+            paid_at=order["platform_paid_at"],
+            is_cod=order["is_cod"],
+            is_priority=order["is_priority"],
+            buyer_tags=frozenset(tags[(platform, order["buyer_id"])]),
             lines=tuple(lines),
             unmapped_line_ids=tuple(unmapped),
         )

@@ -46,6 +46,14 @@ def collected():
     OrderEvent.objects.bulk_create(batch, batch_size=1000)
 
 
+def events_flush() -> None:
+    """Writes the events gathered so far in a collected() block, e.g. before taking contended locks."""
+    batch = _pending.get()
+    if batch:
+        OrderEvent.objects.bulk_create(batch, batch_size=1000)
+        batch.clear()
+
+
 def record(order: Order, type_: str, actor: Actor, **parameters) -> OrderEvent:
     event = OrderEvent(
         order=order,

@@ -48,9 +48,9 @@ from fulfillment.rules import (
     presale_state,
     priority_key,
 )
-from fulfillment.selectors import StockLevel
+from fulfillment.selectors import StockLevel, available_stock
 from fulfillment.services.stock import AllocationRequest, stock_allocate_many
-from orderhub.events import Actor, collected
+from orderhub.events import Actor, collected, events_flush
 from orderhub.models import Hold, HoldStatus, Order, OrderLine, OrderLineSku, Sku
 from orderhub.services.holds import hold_place
 from orderhub.status import HoldKind, HoldResolution, OrderStatus
@@ -143,19 +143,17 @@ class _Batch:
         self.carrier_rules = carrier_rule_facts()
 
     def decide(self) -> None:
+        """Holds and gifts judge a snapshot of the stock; routing and allocation run on the locked
+        stock rows, which are locked as late as possible: every batch needing the same SKUs waits
+        for them."""
         skus = {sku for facts in self.facts.values() for sku in facts.demand()}
         skus |= {rule.gift_sku_id for rule in self.gift_rules if rule.active}
-        self.stock = {
-            (row.warehouse_id, row.sku_id): StockLevel(
-                row.on_hand, row.allocated, row.safety_threshold, row.warehouse.priority
-            )
-            for row in lock_stocks_of_skus(skus)
-        }
-        contexts = hold_contexts(self.facts, hold_settings(self.settings), self.stock)
+        snapshot = available_stock(skus)
+        contexts = hold_contexts(self.facts, hold_settings(self.settings), snapshot)
         approved, open_kinds = self._holds_known()
-        plans: dict[int, _Plan] = {}
-        queue = sorted(self.facts.values(), key=priority_key)
-        for facts in queue:
+        gifts_left = stock_by_sku(snapshot)
+        to_route = []
+        for facts in sorted(self.facts.values(), key=priority_key):
             order_id = facts.order_id
             self.records[order_id].priority_rank = priority_rank(facts)
             kinds = self._place_holds(facts, contexts[order_id], approved[order_id], open_kinds[order_id])
@@ -166,16 +164,28 @@ class _Batch:
                 )
                 if HoldKind.OUT_OF_STOCK in kinds:
                     self._alert_purchasing(facts)
-                continue
-            if order_id in self.allocated:
+            elif order_id in self.allocated:
                 # Reserved on its deposit, or held after allocating: its stock is already set aside.
                 self._finish(order_id, self._ready_state(order_id), warehouse_id=self.allocated[order_id])
-                continue
+            else:
+                to_route.append(self._with_gift(facts, gifts_left))
+        events_flush()
+        if not to_route:
+            self._save()
+            return
+        self.stock = {
+            (row.warehouse_id, row.sku_id): StockLevel(
+                row.on_hand, row.allocated, row.safety_threshold, row.warehouse.priority
+            )
+            for row in lock_stocks_of_skus({sku for facts in to_route for sku in facts.demand()})
+        }
+        plans: dict[int, _Plan] = {}
+        for facts in to_route:
             plan = self._route(facts)
             if isinstance(plan, str):
-                self._out_of_stock(self.facts[order_id], f"no warehouse can ship it: {plan}")
+                self._out_of_stock(facts, f"no warehouse can ship it: {plan}")
             else:
-                plans[order_id] = plan
+                plans[facts.order_id] = plan
         self._allocate(plans)
         self._save()
 
@@ -256,15 +266,22 @@ class _Batch:
             kinds.add(hold.kind)
         return kinds
 
-    def _route(self, facts: OrderFacts) -> "_Plan | str":
-        """The allocation plan, or why no warehouse can ship the order."""
+    def _with_gift(self, facts: OrderFacts, gifts_left: dict[int, int]) -> OrderFacts:
+        """The order's facts with the gift line a gift rule adds, if any; gifts_left is drawn down."""
+        gift = gifts_for(facts, self.gift_rules, gifts_left, self.now)
+        if gift is None:
+            return facts
+        self._record(facts.order_id, gift.decision)
+        if gift.gift_sku_id is None:
+            return facts
+        gifts_left[gift.gift_sku_id] = gifts_left.get(gift.gift_sku_id, 0) - gift.quantity
+        facts = replace(facts, lines=(*facts.lines, _gift_line_add(self.orders[facts.order_id], gift)))
+        self.facts[facts.order_id] = facts
+        return facts
+
+    def _route(self, facts: OrderFacts) -> _Plan | str:
+        """The allocation plan on the locked stock levels, or why no warehouse can ship the order."""
         order_id = facts.order_id
-        gift = gifts_for(facts, self.gift_rules, stock_by_sku(self.stock), self.now)
-        if gift is not None:
-            self._record(order_id, gift.decision)
-            if gift.gift_sku_id is not None:
-                facts = replace(facts, lines=(*facts.lines, _gift_line_add(self.orders[order_id], gift)))
-                self.facts[order_id] = facts
         routing = choose_warehouse(facts, self.options, self.stock, self.routes, self.routing_settings)
         self._record(order_id, routing.decision)
         if not routing.plan:
@@ -337,9 +354,10 @@ class _Batch:
 
     def _save(self) -> None:
         records = [self.records[order_id] for order_id in self.modes]
+        known = [r for r in records if r.pk is not None]
         OrderFulfillment.objects.bulk_create([r for r in records if r.pk is None])
         OrderFulfillment.objects.bulk_update(
-            [r for r in records if r.pk is not None],
+            known,
             [
                 "state",
                 "decided_at",
