@@ -84,6 +84,24 @@ def _tiles(user) -> list[Tile]:
             "fulfillment.view_fulfillmentsettings",
         ),
         Tile(
+            _("Refunds"),
+            _("All platforms' refunds in one status language: review queue, unmapped statuses, sync delay."),
+            reverse("admin:refunds_refund_changelist"),
+            "refunds.view_refund",
+        ),
+        Tile(
+            _("Returns in"),
+            _("Scan a returned parcel, inspect it, put good items back in stock."),
+            reverse("returns-scan"),
+            "refunds.receive_return",
+        ),
+        Tile(
+            _("Reconciliation"),
+            _("Per shop and month: paid, refunded and net per order, daily totals, disagreements."),
+            reverse("reconciliation-export"),
+            "refunds.export_reconciliation",
+        ),
+        Tile(
             _("Background tasks"),
             _("Schedules and failed tasks of the worker."),
             reverse("admin:django_q_schedule_changelist"),

@@ -187,3 +187,15 @@ def test_warehouse_staff_cannot_decide_refunds(client):
     client.force_login(make_user("cangku4", groups=[WAREHOUSE]))
     page = client.get("/admin/refunds/refund/")
     assert page.status_code == 200 and "Reject the selected" not in page.content.decode()
+
+
+def test_home_tiles_and_the_chinese_console(client):
+    from django.conf import settings
+
+    from orderhub.roles import FINANCE
+
+    client.force_login(make_user("caiwu9", groups=[FINANCE]))
+    home = client.get("/").content.decode()
+    assert "/refunds/reconciliation/" in home and "/refunds/returns/scan/" not in home
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "对账" in client.get("/refunds/reconciliation/").content.decode()
