@@ -18,13 +18,21 @@ from decimal import Decimal
 from channels_sync.platforms.douyin.refunds import DETAIL_METHOD as DY_DETAIL
 from channels_sync.platforms.douyin.refunds import LIST_METHOD as DY_LIST
 from channels_sync.platforms.douyin.refunds import OPERATE_METHOD as DY_OPERATE
+from channels_sync.platforms.jd import refunds as jd_refunds
+from channels_sync.platforms.lazada import refunds as lz_refunds
 from channels_sync.platforms.pdd import refunds as pdd_refunds
+from channels_sync.platforms.shopee import refunds as sp_refunds
 from channels_sync.platforms.taobao import refunds as tb_refunds
-from channels_sync.platforms.util import format_beijing
-from channels_sync.sandbox.core import FakeOrder, SandboxShop, SandboxState
+from channels_sync.platforms.util import beijing_time, format_beijing
+from channels_sync.platforms.youzan import refunds as yz_refunds
+from channels_sync.sandbox.core import FakeOrder, Response, SandboxShop, SandboxState
 from channels_sync.sandbox.platforms import douyin as dy_sandbox
+from channels_sync.sandbox.platforms import jd as jd_sandbox
+from channels_sync.sandbox.platforms import lazada as lz_sandbox
 from channels_sync.sandbox.platforms import pdd as pdd_sandbox
+from channels_sync.sandbox.platforms import shopee as sp_sandbox
 from channels_sync.sandbox.platforms import taobao as tb_sandbox
+from channels_sync.sandbox.platforms import youzan as yz_sandbox
 
 # Neutral case states → each platform's raw status.
 REQUESTED, RETURN_AGREED, REFUNDED, REJECTED, CLOSED = (
@@ -39,6 +47,13 @@ RAW = {
                REJECTED: "SELLER_REFUSE_BUYER", CLOSED: "CLOSED"},
     "pdd": {REQUESTED: 2, RETURN_AGREED: 7, REFUNDED: 10, REJECTED: 6, CLOSED: 11},
     "douyin": {REQUESTED: 6, RETURN_AGREED: 7, REFUNDED: 12, REJECTED: 27, CLOSED: 28},
+    "jd": {REQUESTED: 0, RETURN_AGREED: 1, REFUNDED: 3, REJECTED: 2, CLOSED: 4},
+    "youzan": {REQUESTED: "WAIT_SELLER_AGREE", RETURN_AGREED: "WAIT_BUYER_RETURN_GOODS", REFUNDED: "SUCCESS",
+               REJECTED: "SELLER_REFUSE_BUYER", CLOSED: "CLOSED"},
+    "shopee": {REQUESTED: "REQUESTED", RETURN_AGREED: "PROCESSING", REFUNDED: "ACCEPTED", REJECTED: "CLOSED",
+               CLOSED: "CANCELLED"},
+    "lazada": {REQUESTED: "REQUEST_INITIATE", RETURN_AGREED: "REFUND_PENDING", REFUNDED: "REFUND_SUCCESS",
+               REJECTED: "REQUEST_REJECT", CLOSED: "REQUEST_CANCEL"},
 }  # fmt: skip
 TYPE_CODES = {
     "pdd": {"refund_only": 2, "return_and_refund": 3, "exchange": 4, "resend": 5},
@@ -386,6 +401,259 @@ def douyin_push_body(refund: FakeRefund, shop: SandboxShop, tag: int = 200) -> b
     return json.dumps([message], ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# --- JD -------------------------------------------------------------------------------------------------
+
+
+def jd_render(refund: FakeRefund) -> dict:
+    checked = refund.state != REQUESTED
+    return {
+        "id": int(refund.refund_id),
+        "orderId": refund.order.order_id,
+        "buyerId": refund.order.buyer_id,
+        "applyTime": format_beijing(refund.created_at),
+        "applyRefundSum": int(refund.amount * 100),
+        "status": refund.raw(),
+        "checkTime": format_beijing(refund.updated_at) if checked else "",
+        "reason": refund.reason,
+        "systemId": 55,
+        "storeId": 0,
+    }
+
+
+def _jd_list(business, shop, state) -> dict:
+    for prefix in ("applyTime", "checkTime"):
+        if business.get(f"{prefix}Start"):
+            start = beijing_time(business[f"{prefix}Start"])
+            end = beijing_time(business.get(f"{prefix}End")) or datetime.now(UTC)
+            break
+    else:
+        raise jd_sandbox._Failed("applyTimeStart or checkTimeStart is required", "开始时间必填")
+    page, size = (
+        int(business.get("pageIndex", 1)),
+        min(int(business.get("pageSize", 20)), jd_refunds.PAGE_SIZE),
+    )
+    cases = _cases(state, "jd", shop)
+    if prefix == "applyTime":
+        found = sorted((c for c in cases if start <= c.created_at <= end), key=lambda c: c.refund_id)
+    else:
+        found = _between([c for c in cases if c.state != REQUESTED], start, end)
+    rows = [jd_render(case) for case in found[(page - 1) * size : page * size]]
+    return {"success": True, "totalCount": len(found), "result": rows}
+
+
+def _jd_get(business, shop, state) -> dict:
+    case = _case(state, "jd", shop, str(business.get("id", "")))
+    if case is None:
+        raise jd_sandbox._Failed("refund application not found", "退款单不存在")
+    return {"success": True, "totalCount": 1, "result": [jd_render(case)]}
+
+
+def _jd_reply(business, shop, state) -> dict:
+    case = _case(state, "jd", shop, str(business.get("id", "")))
+    if case is None or business.get("status") not in (1, 2):
+        raise jd_sandbox._Failed("id or status is wrong", "参数错误")
+    _decide(
+        state, case, business["status"] == 1, jd_refunds.REPLY_API, {"remark": business.get("remark", "")}
+    )
+    return {"success": True}
+
+
+# --- Youzan ---------------------------------------------------------------------------------------------
+
+
+def youzan_render(refund: FakeRefund) -> dict:
+    line = refund.order.lines[0]
+    return {
+        "refund_id": refund.refund_id,
+        "tid": refund.order.order_id,
+        "status": refund.raw(),
+        "demand": {"refund_only": 1, "return_and_refund": 2, "exchange": 3}.get(refund.refund_type, 1),
+        "refund_fee": f"{refund.amount:.2f}",
+        "reason_desc": refund.reason,
+        "phase": 2 if refund.shipped else 1,
+        "created": format_beijing(refund.created_at),
+        "modified": format_beijing(refund.updated_at),
+        "version": refund.version,
+        "return_tracking_number": refund.return_tracking_number,
+        "refund_order_item": [
+            {
+                "oid": f"{refund.order.order_id}{line.line_id}",
+                "outer_sku_id": line.sku_code,
+                "refund_num": line.quantity,
+                "refund_fee": f"{refund.amount:.2f}",
+            }
+        ],
+    }
+
+
+def _yz_search(params, shop, state):
+    start, end = beijing_time(params.get("update_time_start")), beijing_time(params.get("update_time_end"))
+    if start is None or end is None:
+        return yz_sandbox._business_error(5000, "update_time_start/update_time_end 必填")
+    page, size = int(params.get("page_no", 1)), int(params.get("page_size", 20))
+    found = _between(_cases(state, "youzan", shop), start, end)
+    rows = [youzan_render(case) for case in found[(page - 1) * size : page * size]]
+    return yz_sandbox._ok({"refunds": rows, "total": len(found)})
+
+
+def _yz_get(params, shop, state):
+    case = _case(state, "youzan", shop, str(params.get("refund_id", "")))
+    if case is None:
+        return yz_sandbox._business_error(5000, "退款单不存在")
+    return yz_sandbox._ok(youzan_render(case))
+
+
+def _yz_decision(approve: bool, api: str):
+    def serve(params, shop, state):
+        case = _case(state, "youzan", shop, str(params.get("refund_id", "")))
+        if case is None:
+            return yz_sandbox._business_error(5000, "退款单不存在")
+        if str(params.get("version", "")) != str(case.version):
+            return yz_sandbox._business_error(5000, "退款单版本已变更")
+        if not approve and not params.get("remark"):
+            return yz_sandbox._business_error(5000, "拒绝理由必填")
+        _decide(state, case, approve, api, {"remark": params.get("remark", "")})
+        return yz_sandbox._ok({"is_success": True})
+
+    return serve
+
+
+# --- Shopee ---------------------------------------------------------------------------------------------
+
+
+def shopee_render(refund: FakeRefund) -> dict:
+    line = refund.order.lines[0]
+    return {
+        "return_sn": refund.refund_id,
+        "order_sn": refund.order.order_id,
+        "status": refund.raw(),
+        "refund_amount": float(refund.amount),
+        "currency": refund.order.currency,
+        "text_reason": refund.reason,
+        "reason": "CHANGE_MIND",
+        "create_time": int(refund.created_at.timestamp()),
+        "update_time": int(refund.updated_at.timestamp()),
+        "needs_logistics": refund.refund_type != "refund_only",
+        "tracking_number": refund.return_tracking_number,
+        "user": {"username": refund.order.buyer_id},
+        "item": [
+            {
+                "item_id": int(line.platform_sku_id) // 100,
+                "model_id": int(line.platform_sku_id),
+                "item_sku": line.sku_code,
+                "variation_sku": line.sku_code,
+                "amount": line.quantity,
+                "item_price": float(line.unit_price),
+            }
+        ],
+    }
+
+
+def _sp_list(query, shop, state):
+    try:
+        start, end = int(query["update_time_from"]), int(query["update_time_to"])
+        page, size = int(query.get("page_no", 0)), int(query.get("page_size", 10))
+    except (KeyError, ValueError):
+        return sp_sandbox._error(400, "error_param", "update_time_from and update_time_to are required.")
+    if end - start > sp_refunds.WINDOW_LIMIT.total_seconds():
+        return sp_sandbox._error(400, "error_param", "Time range must not exceed 15 days.")
+    found = _between(
+        _cases(state, "shopee", shop), datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    )
+    rows = [shopee_render(case) for case in found[page * size : (page + 1) * size]]
+    return sp_sandbox._ok({"more": (page + 1) * size < len(found), "return": rows})
+
+
+def _sp_detail(query, shop, state):
+    case = _case(state, "shopee", shop, query.get("return_sn", ""))
+    if case is None:
+        return sp_sandbox._error(400, "error_not_found", "Return not found.")
+    return sp_sandbox._ok(shopee_render(case))
+
+
+def _sp_decision(approve: bool, path: str):
+    def serve(query, shop, state, *, body):
+        case = _case(state, "shopee", shop, str(body.get("return_sn", "")))
+        if case is None:
+            return sp_sandbox._error(400, "error_not_found", "Return not found.")
+        if not approve and not body.get("dispute_text_reason"):
+            return sp_sandbox._error(400, "error_param", "dispute_text_reason is required.")
+        _decide(state, case, approve, path, {"reason": body.get("dispute_text_reason", "")})
+        return sp_sandbox._ok({"return_sn": case.refund_id})
+
+    return serve
+
+
+# --- Lazada ---------------------------------------------------------------------------------------------
+
+
+def lazada_render(refund: FakeRefund) -> dict:
+    items = lz_sandbox._items(refund.order)
+    share = (refund.amount / max(len(items), 1)).quantize(Decimal("0.01"))
+    lines = [
+        {
+            "reverse_order_line_id": int(f"{refund.refund_id}{index}"),
+            "trade_order_line_id": item["order_item_id"],
+            "reverse_status": refund.raw(),
+            "refund_amount": int(share * 100),
+            "reason_text": refund.reason,
+            "seller_sku_id": item["sku"],
+            "platform_sku_id": str(item.get("sku_id", "")),
+            "buyer": {"buyer_id": refund.order.buyer_id},
+            "is_dispute": False,
+            "tracking_number": refund.return_tracking_number,
+            "return_order_line_gmt_create": int(refund.created_at.timestamp() * 1000),
+            "return_order_line_gmt_modified": int(refund.updated_at.timestamp() * 1000),
+        }
+        for index, item in enumerate(items)
+    ]
+    request_type = "ONLY_REFUND" if refund.refund_type == "refund_only" else "RETURN"
+    return {
+        "reverse_order_id": int(refund.refund_id),
+        "trade_order_id": int(refund.order.order_id),
+        "request_type": request_type,
+        "reverse_order_lines": lines,
+    }
+
+
+def _lz_list(request, state, shop):
+    query = request.query
+    try:
+        start = int(query["reverse_order_line_modified_start"]) / 1000
+        end = int(query["reverse_order_line_modified_end"]) / 1000
+        page, size = int(query.get("page_no", 1)), int(query.get("page_size", 10))
+    except (KeyError, ValueError):
+        return lz_sandbox._error("MissingParameter", "modified start and end (ms) are required")
+    found = _between(
+        _cases(state, "lazada", shop), datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    )
+    rows = [lazada_render(case) for case in found[(page - 1) * size : page * size]]
+    result = {"success": True, "page_no": page, "page_size": size, "total": len(found), "items": rows}
+    return Response(200, {"code": "0", "result": result, "request_id": "sandbox"})
+
+
+def _lz_detail(request, state, shop):
+    case = _case(state, "lazada", shop, request.query.get("reverse_order_id", ""))
+    if case is None:
+        return lz_sandbox._error("ReverseOrderNotFound", "reverse order not found")
+    return lz_sandbox._ok(lazada_render(case))
+
+
+def _lz_update(request, state, shop):
+    case = _case(state, "lazada", shop, request.query.get("reverse_order_id", ""))
+    action = request.query.get("action")
+    if case is None or action not in ("AGREE_RETURN", "REFUSE_RETURN"):
+        return lz_sandbox._error("InvalidParameter", "reverse_order_id or action is wrong")
+    _decide(
+        state,
+        case,
+        action == "AGREE_RETURN",
+        lz_refunds.UPDATE_PATH,
+        {"reason": request.query.get("reason_text", "")},
+    )
+    return Response(200, {"code": "0", "result": {"success": True}, "request_id": "sandbox"})
+
+
 PUSH_BODIES = {"taobao": taobao_push_body, "douyin": douyin_push_body}
 
 
@@ -403,3 +671,21 @@ pdd_sandbox.REFUND_APIS.update(
      pdd_refunds.REFUSE_API: _pdd_decision(False, pdd_refunds.REFUSE_API)}
 )  # fmt: skip
 dy_sandbox.REFUND_METHODS.update({DY_LIST: _dy_list, DY_DETAIL: _dy_detail, DY_OPERATE: _dy_operate})
+jd_sandbox.APIS.update(
+    {jd_refunds.LIST_API: (jd_refunds.LIST_RESPONSE, "queryResult", _jd_list),
+     jd_refunds.DETAIL_API: (jd_refunds.DETAIL_RESPONSE, "queryResult", _jd_get),
+     jd_refunds.REPLY_API: (jd_refunds.REPLY_RESPONSE, "replyResult", _jd_reply)}
+)  # fmt: skip
+yz_sandbox.REFUND_ROUTES.update(
+    {yz_refunds.SEARCH_API: _yz_search, yz_refunds.DETAIL_API: _yz_get,
+     yz_refunds.AGREE_API: _yz_decision(True, yz_refunds.AGREE_API[0]),
+     yz_refunds.REFUSE_API: _yz_decision(False, yz_refunds.REFUSE_API[0])}
+)  # fmt: skip
+sp_sandbox.REFUND_ROUTES.update(
+    {sp_refunds.LIST_PATH: ("GET", _sp_list), sp_refunds.DETAIL_PATH: ("GET", _sp_detail),
+     sp_refunds.CONFIRM_PATH: ("POST", _sp_decision(True, sp_refunds.CONFIRM_PATH)),
+     sp_refunds.DISPUTE_PATH: ("POST", _sp_decision(False, sp_refunds.DISPUTE_PATH))}
+)  # fmt: skip
+lz_sandbox.ROUTES.update(
+    {lz_refunds.LIST_PATH: _lz_list, lz_refunds.DETAIL_PATH: _lz_detail, lz_refunds.UPDATE_PATH: _lz_update}
+)

@@ -72,6 +72,10 @@ OPTIONAL_FIELDS = frozenset(
 THROTTLE_ERROR = "error_too_many_request"
 
 
+# Returns APIs (path → (method, handler)), registered by channels_sync/sandbox/refunds.py.
+REFUND_ROUTES: dict = {}
+
+
 def _error(status: int, error: str, message: str) -> Response:
     return Response(status, {"error": error, "message": message, "request_id": uuid.uuid4().hex})
 
@@ -93,6 +97,7 @@ def handle(request: Request, state: SandboxState) -> Response:
         ORDER_LIST_PATH: ("GET", _order_list),
         ORDER_DETAIL_PATH: ("GET", _order_detail),
         UPDATE_STOCK_PATH: ("POST", _update_stock),
+        **REFUND_ROUTES,
     }
     method, route = routes.get(request.path, (None, None))
     if route is None:

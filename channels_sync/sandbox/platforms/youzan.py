@@ -55,6 +55,10 @@ TOKEN_UNKNOWN_CLIENT = 1103
 TOKEN_BAD_SECRET = 1000
 
 
+# Refund APIs ((api, version) → handler(params, shop, state)), registered by channels_sync/sandbox/refunds.py.
+REFUND_ROUTES: dict = {}
+
+
 def _gateway_error(code: int, message: str) -> Response:
     return Response(200, {"gw_err_resp": {"trace_id": _trace_id(), "err_msg": message, "err_code": code}})
 
@@ -90,6 +94,7 @@ def handle(request: Request, state: SandboxState) -> Response:
         TRADES_SOLD_GET: _trades_sold_get,
         TRADE_GET: _trade_get,
         ITEM_QUANTITY_UPDATE: _quantity_update,
+        **REFUND_ROUTES,
     }
     route = routes.get((parts[1], parts[2]))
     if route is None:
