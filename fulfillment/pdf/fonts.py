@@ -57,3 +57,25 @@ def draw_text(canvas, x: float, y: float, text: str, size: float = 9, bold: bool
         canvas.drawString(x, y, chunk)
         x += pdfmetrics.stringWidth(chunk, font, size)
     return x
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    import itertools
+
+    width = 0.0
+    for is_ascii, run in itertools.groupby(text, key=str.isascii):
+        font = (LATIN_BOLD if bold else LATIN) if is_ascii else cjk_font()
+        width += pdfmetrics.stringWidth("".join(run), font, size)
+    return width
+
+
+def wrap(text: str, size: float, width: float) -> list[str]:
+    """Lines of `text` no wider than `width` points (broken between characters; CJK has no spaces)."""
+    lines, current = [], ""
+    for char in text:
+        if current and text_width(current + char, size) > width:
+            lines.append(current)
+            current = char.lstrip()
+        else:
+            current += char
+    return [*lines, current] if current or not lines else lines

@@ -8,7 +8,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fulfillment.pdf.fonts import draw_text
+from fulfillment.pdf.fonts import draw_text, wrap
 
 LABEL_SIZE = (100 * mm, 150 * mm)
 
@@ -17,8 +17,8 @@ def _text(c: Canvas, x: float, y: float, text: str, size: float = 9, bold: bool 
     draw_text(c, x, y, text, size, bold)
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    return wrap(text, size, width)
 
 
 def labels_pdf(labels: list[dict]) -> bytes:
@@ -43,7 +43,7 @@ def labels_pdf(labels: list[dict]) -> bytes:
         _text(c, left, y, "收 To", 9, bold=False)
         receiver = label["receiver"]
         _text(c, left + 12 * mm, y, f"{receiver['name']}  {receiver['phone']}", 12)
-        for part in _wrap(receiver["address"], 24):
+        for part in _wrap(receiver["address"], 11, width - left - 16 * mm)[:4]:
             y -= 5.5 * mm
             _text(c, left + 12 * mm, y, part, 11)
         y -= 4 * mm
@@ -52,14 +52,14 @@ def labels_pdf(labels: list[dict]) -> bytes:
         sender = label["sender"]
         _text(c, left, y, "寄 From", 8)
         _text(c, left + 14 * mm, y, f"{sender['name']}  {sender['phone']}", 9)
-        for part in _wrap(sender["address"], 30)[:2]:
+        for part in _wrap(sender["address"], 8, width - left - 18 * mm)[:2]:
             y -= 4.5 * mm
             _text(c, left + 14 * mm, y, part, 8)
         y -= 3.5 * mm
         c.line(0, y, width, y)
         y -= 6 * mm
         _text(c, left, y, f"Order {label['order_number']}", 10, bold=True)
-        for part in _wrap(label.get("items", ""), 34)[:3]:
+        for part in _wrap(label.get("items", ""), 8, width - 2 * left)[:3]:
             y -= 5 * mm
             _text(c, left, y, part, 8)
         if label.get("gift_note"):
@@ -67,7 +67,7 @@ def labels_pdf(labels: list[dict]) -> bytes:
             c.setFillColor(colors.black)
             c.rect(left - 1 * mm, y - 2 * mm, width - 2 * left + 2 * mm, 7 * mm, stroke=0, fill=1)
             c.setFillColor(colors.white)
-            _text(c, left + 1 * mm, y, f"★ {label['gift_note']}"[:36], 10)
+            _text(c, left + 1 * mm, y, _wrap(f"★ {label['gift_note']}", 10, width - 2 * left - 2 * mm)[0], 10)
             c.setFillColor(colors.black)
         c.showPage()
     c.save()

@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from fulfillment.pdf.fonts import cjk_font, draw_text
+from fulfillment.pdf.fonts import cjk_font, draw_text, wrap
 from fulfillment.selectors_warehouse import PickList
 
 MARGIN = 12 * mm
@@ -75,13 +75,13 @@ def pick_list_pdf(pick: PickList) -> bytes:
         page.need(LINE)
         _text(c, columns[0] + 1 * mm, page.y, row.bin or "—", 10, bold=True)
         _text(c, columns[1] + 1 * mm, page.y, row.sku_code, 9)
-        _text(c, columns[2] + 1 * mm, page.y, row.sku_name[:34], 9)
-        _text(c, columns[3] + 1 * mm, page.y, row.barcode or "", 9)
-        _text(c, columns[4] + 1 * mm, page.y, str(row.quantity), 11, bold=True)
+        name = f"★赠品 GIFT ×{row.gift_quantity} {row.sku_name}" if row.gift_quantity else row.sku_name
         if row.gift_quantity:
             c.setFillColor(GIFT_RED)
-            _text(c, columns[2] + 70 * mm, page.y, f"★赠品 GIFT ×{row.gift_quantity}", 8)
-            c.setFillColor(colors.black)
+        _text(c, columns[2] + 1 * mm, page.y, wrap(name, 9, columns[3] - columns[2] - 2 * mm)[0], 9)
+        c.setFillColor(colors.black)
+        _text(c, columns[3] + 1 * mm, page.y, row.barcode or "", 9)
+        _text(c, columns[4] + 1 * mm, page.y, str(row.quantity), 11, bold=True)
         c.setStrokeColor(colors.HexColor("#dddddd"))
         c.line(MARGIN, page.y - 1.6 * mm, WIDTH - MARGIN, page.y - 1.6 * mm)
         page.y -= LINE

@@ -96,7 +96,27 @@ def order_address_change(*, order_id: int, actor: Actor, http: httpx.Client | No
         )
     with transaction.atomic():
         address_change_event(
-            order=lock_order(order.pk), actor=actor, path=decision.path, reason=decision.reason,
+            order=lock_order(order.pk),
+            actor=actor,
+            path=decision.path,
+            reason=decision.reason,
             changed=list(decision.changed),
-        )  # fmt: skip
+        )
     return decision.path
+
+
+def repickup_done(*, repickup_id: int, actor: Actor) -> Repickup:
+    """The carrier picked the parcel up again with its new label."""
+    with transaction.atomic():
+        repickup = Repickup.objects.select_for_update().get(pk=repickup_id)
+        if repickup.status != "done":
+            repickup.status, repickup.done_at = "done", timezone.now()
+            repickup.save(update_fields=["status", "done_at"])
+            address_change_event(
+                order=lock_order(repickup.order_id),
+                actor=actor,
+                path="repickup_done",
+                reason="picked up again",
+                changed=[],
+            )
+    return repickup

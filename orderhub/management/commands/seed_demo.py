@@ -75,6 +75,7 @@ class Command(BaseCommand):
             self._stock(skus)
         created = sum(self._orders(shop) for shop in shops)
         __import__("refunds.demo").demo.seed_refunds_demo()  # a few refunds in different states
+        __import__("fulfillment.demo_warehouse").demo_warehouse.seed_warehouse_demo(self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo ready: {len(shops)} shops, {len(skus)} SKUs, {len(DEMO_USERS)} users, "
