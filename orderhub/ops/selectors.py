@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, DateTimeField, Min, OuterRef, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -97,9 +98,10 @@ def stuck_orders(*, now: datetime | None = None, limit: int = 500) -> dict[str, 
     """
     now = now or timezone.now()
     entered = (
-        OrderEvent.objects.filter(
-            order=OuterRef("pk"), type="status_changed", parameters__to_status=OuterRef("status")
-        )
+        # KT: the key as text, so the comparison with the status column works on PostgreSQL (jsonb) too.
+        OrderEvent.objects.filter(order=OuterRef("pk"), type="status_changed")
+        .annotate(to_status=KT("parameters__to_status"))
+        .filter(to_status=OuterRef("status"))
         .order_by("-created_at")
         .values("created_at")[:1]
     )
