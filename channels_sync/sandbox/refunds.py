@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,6 +32,7 @@ from channels_sync.sandbox.platforms import jd as jd_sandbox
 from channels_sync.sandbox.platforms import lazada as lz_sandbox
 from channels_sync.sandbox.platforms import pdd as pdd_sandbox
 from channels_sync.sandbox.platforms import shopee as sp_sandbox
+from channels_sync.sandbox.platforms import shopify as sf_sandbox
 from channels_sync.sandbox.platforms import taobao as tb_sandbox
 from channels_sync.sandbox.platforms import youzan as yz_sandbox
 
@@ -52,6 +54,9 @@ RAW = {
                REJECTED: "SELLER_REFUSE_BUYER", CLOSED: "CLOSED"},
     "shopee": {REQUESTED: "REQUESTED", RETURN_AGREED: "PROCESSING", REFUNDED: "ACCEPTED", REJECTED: "CLOSED",
                CLOSED: "CANCELLED"},
+    # Shopify: a refund is money already sent; its transaction's status is what changes.
+    "shopify": {REQUESTED: "pending", RETURN_AGREED: "pending", REFUNDED: "success", REJECTED: "failure",
+                CLOSED: "failure"},
     "lazada": {REQUESTED: "REQUEST_INITIATE", RETURN_AGREED: "REFUND_PENDING", REFUNDED: "REFUND_SUCCESS",
                REJECTED: "REQUEST_REJECT", CLOSED: "REQUEST_CANCEL"},
 }  # fmt: skip
@@ -115,6 +120,10 @@ def refund_create(
     )
     with state.lock:
         refunds_of(state).setdefault((order.platform, order.shop_id), {})[refund.refund_id] = refund
+        order.__dict__.setdefault("refunds", []).append(refund)
+        if order.platform == "shopify":  # Shopify lists refunds on their order, which they update
+            refund.state = REFUNDED
+            order.updated_at, order.version = max(order.updated_at, refund.updated_at), order.version + 1
     return refund
 
 
@@ -288,10 +297,29 @@ def _pdd_list(params, shop, state):
 
 
 def _pdd_detail(params, shop, state):
-    case = _case(state, "pdd", shop, params.get("after_sales_id", ""))
+    case = _case(state, "pdd", shop, params.get("after_sales_id", "")) or _pdd_full_refund(
+        params, shop, state
+    )
     if case is None:
         return pdd_sandbox._error(pdd_sandbox.ERROR_BUSINESS, "售后单不存在")
     return pdd_sandbox.Response(200, {pdd_refunds.DETAIL_ROOT: pdd_render(case)})
+
+
+def _pdd_full_refund(params, shop, state) -> FakeRefund | None:
+    """A paid PDD order that the sandbox cancelled died by a full refund, announced by PMC under the
+    refund id its push carries: the case exists on the platform, refunded in full."""
+    order = state.find_order("pdd", shop.shop_id, params.get("order_sn", ""))
+    if order is None or order.status != "cancelled" or order.paid_at is None:
+        return None
+    if str(pdd_sandbox._digest_id(f"refund:{order.order_id}", 10)) != str(params.get("after_sales_id")):
+        return None
+    refund = refund_create(state, order, reason="订单取消，全额退款", now=order.updated_at)
+    with state.lock:
+        cases = refunds_of(state)[("pdd", shop.shop_id)]
+        del cases[refund.refund_id]
+        refund.refund_id, refund.state = str(params["after_sales_id"]), REFUNDED
+        cases[refund.refund_id] = refund
+    return refund
 
 
 def _pdd_decision(approve: bool, api: str):
@@ -654,7 +682,57 @@ def _lz_update(request, state, shop):
     return Response(200, {"code": "0", "result": {"success": True}, "request_id": "sandbox"})
 
 
-PUSH_BODIES = {"taobao": taobao_push_body, "douyin": douyin_push_body}
+# --- Shopify --------------------------------------------------------------------------------------------
+
+
+def shopify_render(refund: FakeRefund) -> dict:
+    line = refund.order.lines[0]
+    at = refund.updated_at.isoformat()
+    return {
+        "id": int(refund.refund_id),
+        "admin_graphql_api_id": f"gid://shopify/Refund/{refund.refund_id}",
+        "order_id": int(refund.order.order_id),
+        "created_at": refund.created_at.isoformat(),
+        "note": refund.reason,
+        "restock": refund.refund_type != "refund_only",
+        "refund_line_items": [
+            {
+                "line_item_id": int(f"{refund.order.order_id}{line.line_id}"),
+                "quantity": line.quantity,
+                "restock_type": "return" if refund.refund_type != "refund_only" else "no_restock",
+                "subtotal": f"{refund.amount:.2f}",
+                "line_item": {"sku": line.sku_code, "variant_id": int(line.platform_sku_id)},
+            }
+        ],
+        "transactions": [
+            {"kind": "refund", "status": refund.raw(), "amount": f"{refund.amount:.2f}",
+             "currency": refund.order.currency, "processed_at": at}
+        ],
+    }  # fmt: skip
+
+
+def _sf_refund(request, state, shop, matched):
+    case = _case(state, "shopify", shop, matched["refund_id"])
+    if case is None or case.order.order_id != matched["order_id"]:
+        return sf_sandbox._errors(404, "Not Found")
+    return Response(200, {"refund": shopify_render(case)})
+
+
+def shopify_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:
+    return json.dumps(shopify_render(refund), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def shopify_push_headers(body: bytes, shop: SandboxShop) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "refunds/create",
+        "X-Shopify-Hmac-Sha256": sf_sandbox.webhook_signature(shop.app_secret, body),
+        "X-Shopify-Shop-Domain": shop.shop_id,
+        "X-Shopify-Webhook-Id": hashlib.sha256(body).hexdigest()[:32],
+    }
+
+
+PUSH_BODIES = {"taobao": taobao_push_body, "douyin": douyin_push_body, "shopify": shopify_push_body}
 
 
 def refund_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:
@@ -688,4 +766,13 @@ sp_sandbox.REFUND_ROUTES.update(
 )  # fmt: skip
 lz_sandbox.ROUTES.update(
     {lz_refunds.LIST_PATH: _lz_list, lz_refunds.DETAIL_PATH: _lz_detail, lz_refunds.UPDATE_PATH: _lz_update}
+)
+sf_sandbox.RENDER_REFUNDS = lambda order: [
+    shopify_render(refund) for refund in order.__dict__.get("refunds", ())
+]
+sf_sandbox.REFUND_ROUTES.append(
+    (
+        re.compile(r"^/admin/api/\d{4}-\d{2}/orders/(?P<order_id>\d+)/refunds/(?P<refund_id>\d+)\.json$"),
+        _sf_refund,
+    )
 )

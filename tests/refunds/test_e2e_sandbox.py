@@ -154,3 +154,35 @@ def test_the_poll_stores_each_case_raw_once_and_moves_its_cursor(
     assert InboundEvent.objects.filter(kind="refund", source="pull").count() == 1
     assert Refund.objects.filter(shop=shop).count() == 1
     assert len(refunds_of(sandbox.state)[("pdd", demo_shop("pdd").shop_id)]) == 1
+
+
+def test_shopify_refunds_create_webhook_is_applied_from_its_body_and_the_poll_agrees(
+    client, sandbox, inline_tasks, django_capture_on_commit_callbacks
+):
+    from channels_sync.sandbox.refunds import shopify_push_body, shopify_push_headers
+
+    # Given a paid Shopify order in OrderHub, and the merchant refunds part of it on Shopify
+    shop = sandbox_shop(sandbox, "shopify")
+    fake, order = ingest_order(client, sandbox, "shopify")
+    case = refund_create(sandbox.state, fake, amount=Decimal("12.50"), reason="damaged in transit")
+    sandbox_shop_row = sandbox.state.shop("shopify", fake.shop_id)
+    body = shopify_push_body(case, sandbox_shop_row)
+    headers = {
+        f"HTTP_{k.upper().replace('-', '_')}": v
+        for k, v in shopify_push_headers(body, sandbox_shop_row).items()
+    }
+    headers.pop("HTTP_CONTENT_TYPE")
+    # When Shopify sends refunds/create
+    response = client.post("/hooks/shopify/", data=body, content_type="application/json", **headers)
+    assert response.status_code == 200
+    settle(django_capture_on_commit_callbacks, inbound_drain)
+    # Then the refund is read from the body itself (no fetch), refunded, on the order
+    refund = Refund.objects.get(shop=shop)
+    stored = InboundEvent.objects.get(kind="refund")
+    assert not stored.needs_fetch and stored.result == "announced"
+    assert (refund.status, refund.raw_status, refund.amount, refund.order_id) == (
+        "refunded", "transaction_success", Decimal("12.50"), order.pk,
+    )  # fmt: skip
+    # And the next poll (orders updated in the window carry their refunds) finds the same refund once
+    polled = settle(django_capture_on_commit_callbacks, lambda: shop_refunds_poll(shop=shop))
+    assert polled["ok"] and Refund.objects.filter(shop=shop).count() == 1

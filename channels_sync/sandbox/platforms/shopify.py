@@ -39,6 +39,12 @@ TOPIC_OF = {
 }
 
 
+# The order's refunds as Shopify renders them, and routes under /orders/{id}/refunds/: both supplied by
+# channels_sync/sandbox/refunds.py.
+RENDER_REFUNDS = lambda order: []  # noqa: E731
+REFUND_ROUTES: list = []  # (compiled path pattern, handler(request, state, shop, match))
+
+
 def throttled(retry_after: int) -> Response:
     message = (
         "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
@@ -138,7 +144,7 @@ def render_order(order: FakeOrder) -> dict:
             "country_code": "CN",
         },
         "line_items": line_items,
-        "refunds": [],
+        "refunds": RENDER_REFUNDS(order),
     }
 
 
@@ -257,6 +263,13 @@ def handle(request: Request, state: SandboxState) -> Response:
         if shop is None or not shop.token_valid:
             return _errors(401, INVALID_TOKEN_MESSAGE)
         return _inventory_set(request, state)
+    for pattern, refund_route in REFUND_ROUTES:
+        matched = pattern.match(request.path)
+        if matched and request.method == "GET":
+            shop = state.shop_by_token("shopify", request.headers.get(ACCESS_TOKEN_HEADER.lower(), ""))
+            if shop is None or not shop.token_valid:
+                return _errors(401, INVALID_TOKEN_MESSAGE)
+            return refund_route(request, state, shop, matched)
     route = ORDERS_ROUTE.match(request.path)
     if route is None or request.method != "GET":
         return _errors(404, "Not Found")
