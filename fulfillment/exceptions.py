@@ -40,3 +40,10 @@ class CarrierFailed(ApplicationError):
 
     code = "carrier_failed"
     http_status = 502
+
+
+class MergeRefused(ApplicationError):
+    """The orders cannot ship in one parcel; the message lists every failed check."""
+
+    code = "merge_refused"
+    http_status = 409

@@ -88,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.change_buyertag",
         "fulfillment.delete_buyertag",
         "fulfillment.view_orderfulfillment",
+        # Merge candidates into one parcel, or split a merged parcel again.
+        "fulfillment.view_mergegroup",
+        "fulfillment.add_mergegroup",
         *_VIEW_WAREHOUSE_EXECUTION,
         "fulfillment.change_waybill",  # void a waybill (refund intercepts)
         "fulfillment.change_shipwriteback",
@@ -100,6 +103,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.change_stock",
         "fulfillment.view_stockadjustment",
         "fulfillment.add_stockadjustment",
+        "fulfillment.view_orderfulfillment",
+        "fulfillment.view_mergegroup",
         *_VIEW_WAREHOUSE_EXECUTION,
         *_RUN_WAREHOUSE,
     ],

@@ -41,6 +41,8 @@ class OrderFacts:
     designated_carrier: str = ""
     lines: tuple[LineFacts, ...] = ()
     has_waybill: bool = False
+    # Where its stock is allocated, once it is: a merged parcel leaves one warehouse.
+    warehouse_id: int | None = None
     # Order lines not (yet) mapped to our SKUs; they have no LineFacts.
     unmapped_line_ids: tuple[int, ...] = ()
 

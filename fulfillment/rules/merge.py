@@ -61,6 +61,11 @@ def merge_check(a: OrderFacts, b: OrderFacts, settings: MergeSettings) -> MergeC
         check(settings.across_shops, "across shops allowed", "merging across shops is off")
     else:
         passed.append("same shop")
+    check(
+        a.warehouse_id is None or b.warehouse_id is None or a.warehouse_id == b.warehouse_id,
+        "same warehouse",
+        "allocated in different warehouses",
+    )
     check(not (a.has_waybill or b.has_waybill), "no waybill yet", "a waybill already exists")
     check(not (a.is_cod or b.is_cod), "not cash on delivery", "cash on delivery is never merged")
 
@@ -77,6 +82,7 @@ def merge_check(a: OrderFacts, b: OrderFacts, settings: MergeSettings) -> MergeC
             "minutes_apart": None if gap is None else round(gap, 1),
             "cod": [a.is_cod, b.is_cod],
             "waybill": [a.has_waybill, b.has_waybill],
+            "warehouses": [a.warehouse_id, b.warehouse_id],
             "settings": {
                 "window_minutes": settings.window_minutes,
                 "across_shops": settings.across_shops,

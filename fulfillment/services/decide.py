@@ -49,6 +49,7 @@ from fulfillment.rules import (
     priority_key,
 )
 from fulfillment.selectors import StockLevel, available_stock
+from fulfillment.services.merge import merge_candidates_record
 from fulfillment.services.stock import AllocationRequest, stock_allocate_many
 from orderhub.events import Actor, collected, events_flush
 from orderhub.models import Hold, HoldStatus, Order, OrderLine, OrderLineSku, Sku
@@ -188,6 +189,9 @@ class _Batch:
                 plans[facts.order_id] = plan
         self._allocate(plans)
         self._save()
+        allocated = [self.facts[pk] for pk in plans if self.records[pk].state == FulfillmentState.ALLOCATED]
+        if allocated:
+            merge_candidates_record(facts=allocated, orders=self.orders, actor=self.actor)
 
     def _ready_state(self, order_id: int) -> str:
         return (

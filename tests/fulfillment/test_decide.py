@@ -256,9 +256,11 @@ def test_cancelling_an_allocated_order_releases_its_stock(wh, queued, django_cap
         "fulfillment.tasks.release_on_cancel": release_on_cancel,
         "fulfillment.decide_tasks.order_process_task": order_process_task,
     }
-    assert sorted(func for func, _ in queued) == sorted(tasks)
+    # Other subscribers (the warehouse voiding waybills, say) hear it too; these two matter here.
+    assert set(tasks) <= {func for func, _ in queued}
     for func, kwargs in queued:
-        tasks[func](kwargs["order_id"])
+        if func in tasks:
+            tasks[func](kwargs["order_id"])
 
     assert allocated(wh["SZ"], sku) == 0
     assert not Allocation.objects.filter(line__order=order, status=AllocationStatus.ACTIVE).exists()

@@ -127,3 +127,11 @@ def test_candidates_list_mergeable_first_then_closest_and_skip_the_order_itself(
 
 def test_candidates_of_nothing_is_empty():
     assert merge_candidates(A, [], SETTINGS) == []
+
+
+def test_a_parcel_leaves_one_warehouse_not_yet_allocated_orders_may_still_merge():
+    assert merge_check(replace(A, warehouse_id=1), replace(B, warehouse_id=1), SETTINGS).can_merge
+    assert merge_check(replace(A, warehouse_id=1), B, SETTINGS).can_merge
+    split = merge_check(replace(A, warehouse_id=1), replace(B, warehouse_id=2), SETTINGS)
+    assert not split.can_merge and split.reasons == ["allocated in different warehouses"]
+    assert split.decision.inputs["warehouses"] == [1, 2]
