@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orderhub.events import Actor
@@ -36,6 +36,17 @@ class ApplyOutcome:
 
 def refund_apply(
     *, shop: Shop, incoming: NormalizedRefund, actor: Actor, stored_at: datetime | None = None
+) -> ApplyOutcome:
+    """Applies one case. Two workers applying the same new case at once: the second insert hits the
+    unique (shop, platform refund id) constraint and is applied again as an update, never twice."""
+    try:
+        return _apply(shop=shop, incoming=incoming, actor=actor, stored_at=stored_at)
+    except IntegrityError:
+        return _apply(shop=shop, incoming=incoming, actor=actor, stored_at=stored_at)
+
+
+def _apply(
+    *, shop: Shop, incoming: NormalizedRefund, actor: Actor, stored_at: datetime | None
 ) -> ApplyOutcome:
     status = mapped_status(
         platform=shop.platform, raw_status=incoming.raw_status, refund_type=incoming.refund_type

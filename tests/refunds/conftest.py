@@ -26,6 +26,27 @@ def sandbox():
 
 
 @pytest.fixture(autouse=True)
+def seeded(request):
+    """The data migrations' rows (status mapping, role groups) — a transactional test elsewhere in the run
+    (browser tests) flushes them, so they are put back when missing (both are idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from django.apps import apps as django_apps
+
+    from orderhub.roles import roles_sync
+    from refunds.models import RefundPolicySettings, RefundStatusMapping
+    from refunds.seed import policy_settings_ensure, seed_mappings
+
+    if not RefundStatusMapping.objects.exists():
+        seed_mappings(django_apps)
+    if not RefundPolicySettings.objects.exists():
+        policy_settings_ensure(django_apps)
+    roles_sync(django_apps)
+
+
+@pytest.fixture(autouse=True)
 def fast_retries(settings):
     settings.CHANNEL_RETRY_DELAY_SECONDS = 0
     settings.CHANNEL_RATE_LIMIT_SLEEP_FACTOR = 0.01
