@@ -1,6 +1,6 @@
 """Waves: staff pick a batch of allocated orders from one warehouse and print one pick list for them."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +20,25 @@ MAX_WAVE = 2000
 def _next_code(warehouse: Warehouse) -> str:
     day = timezone.localdate().strftime("%Y%m%d")
     prefix = f"W{day}-{warehouse.code.upper()}-"
-    taken = Wave.objects.filter(code__startswith=prefix).count()
-    return f"{prefix}{taken + 1:03d}"
+    taken = Wave.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    last = max((int(code.rsplit("-", 1)[1]) for code in taken if code.rsplit("-", 1)[1].isdigit()), default=0)
+    return f"{prefix}{last + 1:03d}"
+
+
+def _wave_insert(warehouse: Warehouse, filters: WaveFilters, actor: Actor) -> Wave:
+    """A wave with the day's next code; a code taken by a concurrent wave meanwhile is skipped."""
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                return Wave.objects.create(
+                    code=_next_code(warehouse),
+                    warehouse=warehouse,
+                    filters=filters.as_dict(),
+                    created_by_id=actor.user_id,
+                )
+        except IntegrityError:
+            continue
+    raise WarehouseRefused(_("No free wave code; try again."))
 
 
 def wave_create(*, filters: WaveFilters, actor: Actor) -> Wave:
@@ -46,12 +63,7 @@ def wave_create(*, filters: WaveFilters, actor: Actor) -> Wave:
         chosen = [order_id for order_id in wanted if order_id in orders and order_id not in taken | held]
         if not chosen:
             raise WarehouseRefused(_("No allocated orders match these filters."))
-        wave = Wave.objects.create(
-            code=_next_code(warehouse),
-            warehouse=warehouse,
-            filters=filters.as_dict(),
-            created_by_id=actor.user_id,
-        )
+        wave = _wave_insert(warehouse, filters, actor)
         WaveOrder.objects.bulk_create(
             [
                 WaveOrder(wave=wave, order_id=order_id, position=n)

@@ -81,3 +81,10 @@ def test_waves_page_creates_a_wave_and_serves_the_pick_list(warehouse_client):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     bad = warehouse_client.post("/warehouse/waves/", {"warehouse": "x", "limit": "50"}, follow=True)
     assert "is not a number" in bad.content.decode()
+
+
+def test_the_pack_station_speaks_chinese(client):
+    client.force_login(make_user("zh-keeper", groups=[WAREHOUSE]))
+    client.cookies["django_language"] = "zh-hans"  # this suite's other tests read the English source
+    page = client.get("/warehouse/pack/").content.decode()
+    assert "打包台" in page and "请扫描订单条码" in page

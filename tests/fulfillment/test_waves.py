@@ -136,3 +136,40 @@ def test_wave_picked_stamps_the_cycle(site, goods, lead):
     assert parcel.picked_at is not None and parcel.allocated_at is not None and parcel.paid_at is not None
     assert order.events.filter(type="picked").count() == 1
     assert WaveOrder.objects.get(order=order).wave.status == "done"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_leads_creating_waves_at_once_never_wave_an_order_twice():
+    import threading
+
+    from django.db import connection
+
+    site = make_site("RACE")
+    cup = make_sku(name="杯")
+    stock_up(site, cup)
+    shop = make_shop()
+    orders = [allocated_order(shop, (cup, 1)) for _ in range(30)]
+    leads = [Actor.of_user(make_user(f"lead-{n}")) for n in range(2)]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def create(actor):
+        try:
+            barrier.wait()
+            outcomes.append(wave_create(filters=WaveFilters(warehouse_id=site.pk), actor=actor))
+        except WarehouseRefused as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(lead,)) for lead in leads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    waved = list(WaveOrder.objects.values_list("order_id", flat=True))
+    assert sorted(waved) == sorted(order.pk for order in orders)  # every order once, none twice
+    assert len({wave.code for wave in outcomes if not isinstance(wave, Exception)}) == len(
+        [o for o in outcomes if not isinstance(o, Exception)]
+    )
