@@ -7,7 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from fulfillment.services.stock import allocations_release
+from fulfillment.services.waybills import order_waybills_void
 from orderhub.events import Actor
+from orderhub.exceptions import ApplicationError
 from orderhub.locks import lock_order
 from orderhub.models import Hold, HoldStatus
 from orderhub.services.holds import hold_place, holds_resolve_for_order
@@ -84,17 +86,17 @@ def refund_intercept(*, refund_id: int, actor: Actor) -> bool:
 
 
 def _void_waybills(refund: Refund, order, actor: Actor) -> None:
-    """Voids the order's waybill through the warehouse's waybill service (fulfillment.services.waybills)."""
+    """Voids the order's waybills through the warehouse's waybill service; a refusal (the parcel left
+    meanwhile) is recorded on the refund, and the hold still stands."""
     try:
-        from fulfillment.services.waybills import order_waybills_void
-    except ImportError:
-        refund_event(refund, "waybill_not_voided", actor, reason="the waybill service is not installed")
+        voided = order_waybills_void(
+            order=order, reason=f"refund {refund.platform_refund_id} requested", actor=actor
+        )
+    except ApplicationError as exc:
+        refund_event(refund, "waybill_not_voided", actor, reason=exc.message)
         return
-    voided = order_waybills_void(
-        order=order, reason=f"refund {refund.platform_refund_id} requested", actor=actor
-    )
-    count = len(voided) if hasattr(voided, "__len__") else int(voided or 0)
-    refund_event(refund, "waybills_voided", actor, count=count)
+    if voided:
+        refund_event(refund, "waybills_voided", actor, numbers=[waybill.number for waybill in voided])
 
 
 def intercept_lift(*, refund_id: int, actor: Actor) -> None:
