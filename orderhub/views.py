@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
@@ -82,6 +83,28 @@ def _tiles(user) -> list[Tile]:
             _("Hold, merge and split settings; routing, carrier and gift rules."),
             reverse("admin:fulfillment_fulfillmentsettings_changelist"),
             "fulfillment.view_fulfillmentsettings",
+        ),
+        Tile(
+            _("Waves and pick lists"),
+            _("Batch allocated orders into a wave and print its pick list."),
+            reverse("warehouse-waves"),
+            "fulfillment.view_wave",
+        ),
+        Tile(
+            _("Pack station"),
+            _("Scan the order, then every item; print the waybill and ship."),
+            reverse("warehouse-pack"),
+            "fulfillment.add_packscan",
+        ),
+        Tile(
+            _("Ship write-backs"),
+            _("Tracking numbers not yet accepted by the platform, retried until they are."),
+            reverse("admin:fulfillment_shipwriteback_changelist"),
+            "fulfillment.view_shipwriteback",
+            # The wiring reads a higher app's model by name (the console home composes every app).
+            apps.get_model("fulfillment", "ShipWriteBack").objects.filter(status="failed").count()
+            if user.has_perm("fulfillment.view_shipwriteback")
+            else None,
         ),
         Tile(
             _("Refunds"),
