@@ -27,8 +27,8 @@ def sandbox():
 
 @pytest.fixture(autouse=True)
 def seeded(request):
-    """The data migrations' rows (status mapping, role groups) — a transactional test elsewhere in the run
-    (browser tests) flushes them, so they are put back when missing (both are idempotent)."""
+    """The data migrations' rows (status mapping, role groups, schedules): a transactional test elsewhere
+    in the run (browser tests) flushes them, so they are put back when missing (all idempotent)."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         return
@@ -37,13 +37,14 @@ def seeded(request):
 
     from orderhub.roles import roles_sync
     from refunds.models import RefundPolicySettings, RefundStatusMapping
-    from refunds.seed import policy_settings_ensure, seed_mappings
+    from refunds.seed import policy_settings_ensure, schedules_ensure, seed_mappings
 
     if not RefundStatusMapping.objects.exists():
         seed_mappings(django_apps)
     if not RefundPolicySettings.objects.exists():
         policy_settings_ensure(django_apps)
     roles_sync(django_apps)
+    schedules_ensure(django_apps)
 
 
 @pytest.fixture(autouse=True)
