@@ -7,6 +7,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from fulfillment.exceptions import CarrierFailed, WarehouseRefused
 from fulfillment.models import FulfillmentSettings
 from fulfillment.models_warehouse import Parcel, ParcelStatus, Repickup, Waybill, WaybillStatus
 from fulfillment.rules.address_change import (
@@ -61,14 +62,39 @@ def address_change_decide(order: Order, *, now=None) -> tuple[AddressChangeDecis
     return decide_address_change(facts), waybill
 
 
+def _redo_waybill(
+    order: Order, waybill: Waybill, decision: AddressChangeDecision, actor: Actor, http
+) -> None:
+    if decision.path == UPDATE_IN_PLACE:
+        waybill_address_update(waybill=waybill, actor=actor, http=http)
+        return
+    # One active waybill per order: the old one goes first. Should the provider then refuse a new number,
+    # the order simply has none (the pack station issues one) and the hold below tells a person.
+    waybill_void(waybill=waybill, reason="address changed to another city or district", actor=actor)
+    new = waybill_issue(order_id=order.pk, actor=actor, http=http)
+    Repickup.objects.create(
+        order=order,
+        old_waybill=waybill,
+        new_waybill=new,
+        reason=f"address changed: {', '.join(decision.changed)}",
+    )
+
+
 def order_address_change(*, order_id: int, actor: Actor, http: httpx.Client | None = None, now=None) -> str:
     """Applies the order's current address to its parcel by the rule's path; returns the path taken."""
     order = Order.objects.select_related("shop").get(pk=order_id)
-    if order.status == OrderStatus.CANCELLED:
-        return NONE
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.COMPLETED):
+        return NONE  # before payment the decisions read the new address; after the end nothing ships
     decision, waybill = address_change_decide(order, now=now)
     if decision.path == NONE:
         return NONE
+    if decision.path in (UPDATE_IN_PLACE, REISSUE):
+        try:
+            _redo_waybill(order, waybill, decision, actor, http)
+        except (CarrierFailed, WarehouseRefused) as exc:  # a person takes it from here
+            decision = AddressChangeDecision(
+                HOLD, f"the waybill could not follow: {exc.message}", decision.changed
+            )
     if decision.path == HOLD:
         with transaction.atomic():
             order = lock_order(order.pk)
@@ -83,17 +109,6 @@ def order_address_change(*, order_id: int, actor: Actor, http: httpx.Client | No
                 order=order, actor=actor, path=HOLD, reason=decision.reason, changed=list(decision.changed)
             )
         return HOLD
-    if decision.path == UPDATE_IN_PLACE:
-        waybill_address_update(waybill=waybill, actor=actor, http=http)
-    elif decision.path == REISSUE:
-        waybill_void(waybill=waybill, reason="address changed to another city or district", actor=actor)
-        new = waybill_issue(order_id=order.pk, actor=actor, http=http)
-        Repickup.objects.create(
-            order=order,
-            old_waybill=waybill,
-            new_waybill=new,
-            reason=f"address changed: {', '.join(decision.changed)}",
-        )
     with transaction.atomic():
         address_change_event(
             order=lock_order(order.pk),

@@ -181,3 +181,26 @@ def test_a_change_after_packing_goes_to_customer_service(placed, queued, http):
     assert Hold.objects.get(order=order, kind="address_change").reason.endswith(
         "the parcel is already packed"
     )
+
+
+def test_a_provider_failure_becomes_a_hold_not_a_lost_change(placed, queued, sandbox, http):
+    shop, order, waybill = placed
+    moved = NormalizedReceiver("张三", "13900000001", "浙江省", "杭州市", "西湖区", "文三路 90 号 1202 室")
+    change_receiver(shop, order, moved, queued)
+    sandbox.state.faults.fail_next = 10  # the gateway is down for every retry
+
+    path = order_address_change(order_id=order.pk, actor=ACTOR, http=http, now=T0 + timedelta(minutes=30))
+
+    assert path == HOLD
+    hold = Hold.objects.get(order=order, kind="address_change", status="open")
+    assert "the waybill could not follow" in hold.reason
+    waybill.refresh_from_db()
+    assert (waybill.status, waybill.receiver_detail) == ("active", "文三路 90 号 502 室")
+
+
+def test_an_unpaid_order_changing_address_needs_nothing(db):
+    from tests.factories import make_order, make_shop
+
+    order = make_order(make_shop(), "UNPAID-1", status="pending_payment")
+    assert order_address_change(order_id=order.pk, actor=ACTOR) == NONE
+    assert not Hold.objects.filter(order=order, kind="address_change").exists()
