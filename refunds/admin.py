@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from orderhub.admin_tools import ReadOnlyAdmin, pretty_json, run_service
 from orderhub.events import Actor
 from refunds.models import (
+    DecisionState,
     Refund,
     RefundEvent,
     RefundLine,
@@ -24,7 +25,7 @@ from refunds.models import (
     ReviewState,
 )
 from refunds.selectors import sync_delay_by_platform
-from refunds.services.decide import refund_decide
+from refunds.services.decide import decision_resend, refund_decide
 from refunds.services.mapping import mapping_save
 
 
@@ -84,7 +85,7 @@ class RefundAdmin(ReadOnlyAdmin):
     list_select_related = ("shop", "order")
     date_hierarchy = "created_at"
     inlines = (RefundLineInline, RefundEventInline)
-    actions = ("approve", "reject")
+    actions = ("approve", "reject", "resend")
     exclude = ("raw_payload",)
     readonly_fields = ("payload",)
     change_list_template = "admin/refunds/refund/change_list.html"
@@ -125,6 +126,14 @@ class RefundAdmin(ReadOnlyAdmin):
             self, request, queryset,
             lambda refund: refund_decide(refund_id=refund.pk, approve=True, reason="", actor=actor),
             str(_("{count} refunds approved; the decisions are being sent to the platforms.")),
+        )  # fmt: skip
+
+    @admin.action(description=_("Send the decision to the platform again"), permissions=["decide"])
+    def resend(self, request, queryset):
+        run_service(
+            self, request, queryset.filter(decision_state=DecisionState.FAILED),
+            lambda refund: decision_resend(refund_id=refund.pk, actor=Actor.of_user(request.user)),
+            str(_("{count} decisions queued to be sent again.")),
         )  # fmt: skip
 
     @admin.action(description=_("Reject the selected refunds (asks for a reason)"), permissions=["decide"])

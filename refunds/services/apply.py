@@ -23,7 +23,7 @@ from refunds.services.mapping import mapped_status
 CREATED, UPDATED, UNCHANGED, STALE = "created", "updated", "unchanged", "stale"
 TRACKED = (
     "type", "raw_type", "raw_status", "status", "unmapped", "amount", "currency", "reason", "phase",
-    "disputed", "return_tracking_number",
+    "disputed", "return_tracking_number", "order_id",
 )  # fmt: skip
 
 

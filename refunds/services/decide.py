@@ -65,6 +65,24 @@ def refund_decide(*, refund_id: int, approve: bool, reason: str, actor: Actor) -
     return refund
 
 
+def decision_resend(*, refund_id: int, actor: Actor) -> Refund:
+    """A decision the platform refused or never got (say, until the shop was authorised again) is sent
+    again with a fresh attempt budget."""
+    with transaction.atomic():
+        refund = lock_refund(refund_id)
+        if refund.decision_state != DecisionState.FAILED:
+            raise InvalidTransition(_("Only a decision that failed to reach the platform can be sent again."))
+        refund.decision_state, refund.decision_attempts = DecisionState.PENDING, 0
+        refund.save(update_fields=["decision_state", "decision_attempts", "updated_at"])
+        refund.order  # noqa: B018 - loaded for the order timeline
+        refund_event(refund, "decision_resent", actor, decision=refund.decision)
+        transaction.on_commit(
+            partial(async_task, "refunds.tasks.refund_decision_send", refund_id=refund.pk,
+                    task_name=f"refund decision {refund.pk}")
+        )  # fmt: skip
+    return refund
+
+
 def _decision_of(refund: Refund) -> RefundDecision:
     facts = dict((refund.raw_payload or {}).get("platform_facts") or {})
     return RefundDecision(

@@ -186,3 +186,28 @@ def test_shopify_refunds_create_webhook_is_applied_from_its_body_and_the_poll_ag
     # And the next poll (orders updated in the window carry their refunds) finds the same refund once
     polled = settle(django_capture_on_commit_callbacks, lambda: shop_refunds_poll(shop=shop))
     assert polled["ok"] and Refund.objects.filter(shop=shop).count() == 1
+
+
+def test_a_decision_the_platform_could_not_take_is_recorded_and_sent_again(
+    client, sandbox, inline_tasks, django_capture_on_commit_callbacks
+):
+    shop = sandbox_shop(sandbox, "pdd")
+    fake, _ = ingest_order(client, sandbox, "pdd")
+    case = refund_create(sandbox.state, fake, amount=Decimal("99.00"))
+    settle(django_capture_on_commit_callbacks, lambda: shop_refunds_poll(shop=shop))
+    refund = Refund.objects.get(shop=shop)
+    # When PDD's gateway answers 503 to every attempt of the call (and its retries)
+    sandbox.state.faults.fail_next = 20
+    settle(
+        django_capture_on_commit_callbacks,
+        lambda: refund_decide(refund_id=refund.pk, approve=True, reason="", actor=Actor.system("reviewer")),
+    )
+    refund.refresh_from_db()
+    assert (refund.decision_state, refund.decision_attempts) == ("failed", 1)
+    assert refund.events.get(type="decision_failed").parameters["will_retry"] is True
+    # Then the sweep sends it again once the platform answers
+    sandbox.state.faults.fail_next = 0
+    assert reviews_sweep()["resent"] == 1
+    refund.refresh_from_db()
+    assert (refund.decision_state, refund.decision_attempts) == ("sent", 2)
+    assert case.state == REFUNDED

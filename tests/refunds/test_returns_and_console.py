@@ -199,3 +199,23 @@ def test_home_tiles_and_the_chinese_console(client):
     assert "/refunds/reconciliation/" in home and "/refunds/returns/scan/" not in home
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "对账" in client.get("/refunds/reconciliation/").content.decode()
+
+
+def test_a_failed_decision_can_be_sent_again_from_the_console(
+    client, sent, django_capture_on_commit_callbacks
+):
+    refund, _ = shipped_order_with_a_return(django_capture_on_commit_callbacks)
+    Refund.objects.filter(pk=refund.pk).update(
+        decision="approve", decision_state="failed", decision_attempts=5
+    )
+    client.force_login(make_user("kefu10", groups=[CUSTOMER_SERVICE]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/refunds/refund/", {"action": "resend", "_selected_action": [refund.pk]}
+        )
+
+    refund.refresh_from_db()
+    assert response.status_code == 302
+    assert (refund.decision_state, refund.decision_attempts) == ("pending", 0)
+    assert sent[-1][0] == "refunds.tasks.refund_decision_send"
