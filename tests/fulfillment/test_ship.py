@@ -141,3 +141,28 @@ def test_held_or_unpacked_orders_do_not_ship(packed, sandbox, http):
         order_ship(order_id=order.pk, actor=Actor.system("dock"))
     assert Order.objects.get(pk=order.pk).status == "paid"
     assert not ShipWriteBack.objects.exists()
+
+
+def test_schedules_retry_write_backs_and_poll_tracking():
+    from django_q.models import Schedule
+
+    schedules = dict(Schedule.objects.values_list("func", "minutes"))
+    assert schedules["fulfillment.tasks_warehouse.ship_writebacks_run"] == 2
+    assert schedules["fulfillment.tasks_warehouse.tracking_poll_run"] == 30
+    assert schedules["fulfillment.tasks_warehouse.tracking_missing_run"] == 10
+
+
+def test_a_cancelled_order_loses_its_waybill(packed):
+    from django.conf import settings
+
+    from fulfillment.tasks_warehouse import waybills_void_on_cancel
+    from orderhub.services.orders import order_cancel
+
+    order, waybill, _, _ = packed
+    subscribers = settings.DOMAIN_EVENT_SUBSCRIBERS["order.cancelled"]
+    assert "fulfillment.tasks_warehouse.waybills_void_on_cancel" in subscribers
+    order_cancel(order_id=order.pk, actor=Actor.system("buyer"), reason="buyer cancelled")
+
+    assert waybills_void_on_cancel(order_id=order.pk) == 1
+    waybill.refresh_from_db()
+    assert (waybill.status, waybill.void_reason) == ("voided", "order cancelled")
