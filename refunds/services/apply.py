@@ -197,3 +197,36 @@ def refund_remap(*, refund_id: int, actor: Actor) -> bool:
 
     refund_followup(refund_id=refund_id, actor=actor)
     return True
+
+
+def refunds_link_orders(*, actor: Actor, limit: int = 1000) -> int:
+    """Cases that arrived before their order: linked once the order is here, then followed up (intercept,
+    expected return, policy). Run by the review sweep."""
+    orphans = list(
+        Refund.objects.filter(order__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "shop_id", "platform_order_id")[:limit]
+    )
+    linked = 0
+    for refund_id, shop_id, platform_order_id in orphans:
+        order_id = (
+            Order.objects.filter(shop_id=shop_id, platform_order_id=platform_order_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if order_id is None:
+            continue
+        with transaction.atomic():
+            order = lock_order(order_id)
+            refund = lock_refund(refund_id)
+            if refund.order_id is not None:
+                continue
+            refund.order = order
+            refund.buyer_id = refund.buyer_id or order.buyer_id
+            refund.save(update_fields=["order", "buyer_id", "updated_at"])
+            refund_event(refund, "order_linked", actor, order_id=order.pk)
+        from refunds.services.flow import refund_followup
+
+        refund_followup(refund_id=refund_id, actor=actor)
+        linked += 1
+    return linked

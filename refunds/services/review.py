@@ -14,6 +14,7 @@ from refunds.alarms import escalation_alarm
 from refunds.events import refund_event
 from refunds.locks import lock_refund
 from refunds.models import DecisionState, Refund, RefundStatus, ReviewState
+from refunds.services.apply import refunds_link_orders
 from refunds.services.decide import MAX_SEND_ATTEMPTS, refund_decision_push
 from refunds.services.policy import policy_settings, refund_policy_apply
 
@@ -23,7 +24,12 @@ SWEEP_ACTOR = Actor.system("refund review sweep")
 def reviews_sweep(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     settings = policy_settings()
-    report = {"silent_period_over": 0, "escalated": 0, "resent": 0}
+    report = {
+        "linked": refunds_link_orders(actor=SWEEP_ACTOR),
+        "silent_period_over": 0,
+        "escalated": 0,
+        "resent": 0,
+    }
     waiting = Refund.objects.filter(
         review_state=ReviewState.WAITING, wait_until__lte=now, status=RefundStatus.REQUESTED, decision=""
     )

@@ -107,3 +107,19 @@ def test_the_mapping_admin_save_goes_through_the_service(client):
     assert response.status_code == 302, response.content
     assert Refund.objects.get().status == "rejected"
     assert RefundStatusMappingChange.objects.filter(raw_status="77", new_status="rejected").exists()
+
+
+def test_a_case_that_arrived_before_its_order_is_linked_and_stops_it_by_the_sweep():
+    from refunds.services.review import reviews_sweep
+    from tests.factories import line, make_order
+
+    shop = make_shop("pdd")
+    outcome = refund_apply(shop=shop, incoming=case(raw_status="2", platform_order_id="LATE-1"), actor=ACTOR)
+    assert Refund.objects.get(pk=outcome.refund_id).order is None
+    order = make_order(shop, "LATE-1", lines=[line("SKU-A", 1, "30.00")])
+
+    assert reviews_sweep()["linked"] == 1
+    refund = Refund.objects.get(pk=outcome.refund_id)
+    assert refund.order == order and refund.intercepted
+    assert order.holds.filter(kind="refund", status="open").exists()
+    assert reviews_sweep()["linked"] == 0
