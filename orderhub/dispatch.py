@@ -4,66 +4,67 @@ Subscribers are task paths listed in settings.DOMAIN_EVENT_SUBSCRIBERS (project 
 announcing layer never imports the listening one. Tasks are queued only once the transaction commits,
 so a rolled-back change announces nothing.
 
-A transaction that announces many events (a bulk ingest of 500 paid orders) queues one task per
-subscriber carrying all of them, not one task per order: django-q2 drains a few hundred tasks a second
-(DESIGN.md section 6), and a subscriber that can decide a batch at once (`@takes_batches`) does so.
+Work that announces many events at once (a bulk ingest of 500 paid orders, inside `batched()`) queues
+one task per subscriber carrying all of them, not one task per order: django-q2 drains a few hundred
+tasks a second (DESIGN.md section 6), and a subscriber that can decide a batch at once
+(`@takes_batches`) does so.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from threading import local
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 log = logging.getLogger(__name__)
-
-_committed = local()
 
 
 def subscribers(event_name: str) -> list[str]:
     return list(settings.DOMAIN_EVENT_SUBSCRIBERS.get(event_name, ()))
 
 
-class _Announcement:
-    """One subscriber call, registered with on_commit. When the last one of a transaction runs, the
-    calls gathered are queued, grouped per subscriber."""
-
-    def __init__(self, event_name: str, task_path: str, ids: dict):
-        self.event_name, self.task_path, self.ids = event_name, task_path, ids
-        self.ran = False
-
-    def __call__(self):
-        self.ran = True
-        _pending().append(self)
-        # Django pops each callback before running it; a test capturing callbacks keeps them listed.
-        waiting = [callback for _, callback, _ in connections[DEFAULT_DB_ALIAS].run_on_commit]
-        later = waiting[waiting.index(self) + 1 :] if self in waiting else waiting
-        if not any(isinstance(callback, _Announcement) and not callback.ran for callback in later):
-            _queue(_take_pending())
+@dataclass(frozen=True)
+class _Call:
+    event_name: str
+    task_path: str
+    ids: dict
 
 
-def _pending() -> list[_Announcement]:
-    if not hasattr(_committed, "calls"):
-        _committed.calls = []
-    return _committed.calls
+_gathering: ContextVar[list[_Call] | None] = ContextVar("gathered_announcements", default=None)
 
 
-def _take_pending() -> list[_Announcement]:
-    calls, _committed.calls = _pending(), []
-    return calls
+@contextmanager
+def batched():
+    """Within this block announcements are gathered and queued together after the commit, one task
+    per subscriber; work that raises out of the block announces nothing."""
+    calls: list[_Call] = []
+    token = _gathering.set(calls)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+    if calls:
+        transaction.on_commit(partial(_queue, calls))
 
 
 def announce(event_name: str, **ids: int | str) -> None:
-    for task_path in subscribers(event_name):
-        transaction.on_commit(_Announcement(event_name, task_path, ids))
+    calls = [_Call(event_name, task_path, ids) for task_path in subscribers(event_name)]
+    gathering = _gathering.get()
+    if gathering is not None:
+        gathering.extend(calls)
+    elif calls:
+        transaction.on_commit(partial(_queue, calls))
 
 
-def _queue(calls: list[_Announcement]) -> None:
-    grouped: dict[str, list[_Announcement]] = defaultdict(list)
+def _queue(calls: list[_Call]) -> None:
+    grouped: dict[str, list[_Call]] = defaultdict(list)
     for call in calls:
         grouped[call.task_path].append(call)
     for task_path, group in grouped.items():

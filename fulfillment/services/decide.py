@@ -53,6 +53,7 @@ from fulfillment.services.merge import merge_candidates_record
 from fulfillment.services.stock import AllocationRequest, stock_allocate_many
 from orderhub.events import Actor, collected, events_flush
 from orderhub.models import Hold, HoldStatus, Order, OrderLine, OrderLineSku, Sku
+from orderhub.ops.services.alerts import alert_raise
 from orderhub.services.holds import hold_place
 from orderhub.status import HoldKind, HoldResolution, OrderStatus
 
@@ -142,6 +143,7 @@ class _Batch:
         self.options, self.warehouses = warehouse_options()
         self.routes, self.routing_settings = route_facts(), routing_settings(settings)
         self.carrier_rules = carrier_rule_facts()
+        self.frozen_skus: set[str] = set()
 
     def decide(self) -> None:
         """Holds and gifts judge a snapshot of the stock; routing and allocation run on the locked
@@ -163,7 +165,7 @@ class _Batch:
                 self._finish(
                     order_id, FulfillmentState.OUT_OF_STOCK if stock_short else FulfillmentState.HELD
                 )
-                if HoldKind.OUT_OF_STOCK in kinds:
+                if stock_short:
                     self._alert_purchasing(facts)
             elif order_id in self.allocated:
                 # Reserved on its deposit, or held after allocating: its stock is already set aside.
@@ -173,6 +175,7 @@ class _Batch:
         events_flush()
         if not to_route:
             self._save()
+            self._raise_purchasing_alert()
             return
         self.stock = {
             (row.warehouse_id, row.sku_id): StockLevel(
@@ -192,6 +195,7 @@ class _Batch:
         allocated = [self.facts[pk] for pk in plans if self.records[pk].state == FulfillmentState.ALLOCATED]
         if allocated:
             merge_candidates_record(facts=allocated, orders=self.orders, actor=self.actor)
+        self._raise_purchasing_alert()
 
     def _ready_state(self, order_id: int) -> str:
         return (
@@ -346,8 +350,24 @@ class _Batch:
 
     def _alert_purchasing(self, facts: OrderFacts) -> None:
         # Order id and SKU codes only: no receiver data in logs.
-        skus = ", ".join(sorted({line.sku_code for line in facts.lines})) or "unmapped lines"
-        log.warning("alert purchasing: order %s is out of stock (%s)", facts.order_id, skus)
+        skus = sorted({line.sku_code for line in facts.lines}) or ["unmapped lines"]
+        log.warning("alert purchasing: order %s is out of stock (%s)", facts.order_id, ", ".join(skus))
+        self.frozen_skus.update(skus)
+
+    def _raise_purchasing_alert(self) -> None:
+        """Once per batch: purchasing hears how many orders are frozen for want of stock or a mapping;
+        the alert re-fires only when that number grows."""
+        if not self.frozen_skus:
+            return
+        frozen = Hold.objects.filter(status=HoldStatus.OPEN, kind__in=STOCK_HOLDS).count()
+        skus = ", ".join(sorted(self.frozen_skus))
+        alert_raise(
+            kind="purchasing",
+            key="frozen orders",
+            value=frozen,
+            message=f"缺货或未映射冻结订单:{frozen}单 (frozen orders: {frozen}); SKU: {skus}",
+            details={"skus": sorted(self.frozen_skus), "frozen_orders": frozen},
+        )
 
     def _finish(self, order_id: int, state: str, **changes) -> None:
         record = self.records[order_id]

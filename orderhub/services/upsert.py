@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from orderhub import personal_data
-from orderhub.dispatch import announce
+from orderhub.dispatch import announce, batched
 from orderhub.events import (
     Actor,
     collected,
@@ -51,7 +51,7 @@ def orders_upsert(
     """
     for attempt in range(attempts):
         try:
-            with transaction.atomic(), collected():
+            with transaction.atomic(), collected(), batched():
                 return _upsert_locked(shop, items, actor)
         except IntegrityError:
             if attempt == attempts - 1:

@@ -16,6 +16,7 @@ from orderhub import dispatch
 from orderhub.events import Actor
 from orderhub.models import Hold, HoldStatus, Order, Sku
 from orderhub.normalized import NormalizedReceiver
+from orderhub.ops.models import Alert
 from orderhub.services.holds import hold_resolve
 from orderhub.services.orders import order_cancel
 from tests.factories import line, make_order, make_shop, make_sku
@@ -170,6 +171,13 @@ def test_no_stock_anywhere_freezes_the_order_and_alerts_purchasing(wh, caplog):
     assert hold.details == {"short": {"NOSTOCK-1": {"needed": 2, "available": 0}}}
     assert "alert purchasing" in caplog.text and "NOSTOCK-1" in caplog.text
     assert "13812341234" not in caplog.text and "张三" not in caplog.text
+    alert = Alert.objects.get(kind="purchasing")
+    assert alert.value == 1 and "NOSTOCK-1" in alert.message
+
+    # a second frozen order makes it worse: the same alert, its value grows
+    order_process(order_id=paid_order((Sku.objects.get(code="NOSTOCK-1"), 1)).pk, actor=SYSTEM)
+    alert = Alert.objects.get(kind="purchasing")
+    assert alert.value == 2
 
 
 def test_gift_is_added_once_even_when_the_order_is_decided_again(
