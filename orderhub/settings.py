@@ -1,6 +1,7 @@
 """OrderHub settings, all from environment variables with demo-safe defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_q",
+    "axes",
     "orderhub",
     "orderhub.ops",
     "orderhub.dashboard",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orderhub.urls"
@@ -129,6 +133,17 @@ STORAGES = {
 # Without collectstatic (the demo) whitenoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = not HTTPS
 
+# Console login throttling (orderhub.ops.login_throttle, django-axes): 5 wrong passwords for one
+# username from one address lock that pair out for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "orderhub.ops.login_throttle.ConsoleLoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "console-home"
 
@@ -176,6 +191,10 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Without these django-import-export lets anyone who can open a model's list import into it: a
+# warehouse user could import SKU mappings (found by tests/robustness/test_permission_leaks.py).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_FORMATS = EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

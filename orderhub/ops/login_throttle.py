@@ -1,0 +1,16 @@
+"""Console login throttling with django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username
+from one address, that pair is locked out for AXES_COOLOFF_TIME (HTTP 429), whatever the password.
+
+Only logins over HTTP are throttled: an `authenticate()` without a request (a management command, a
+test's force_login) has no address to count, so this backend steps aside and Django's ModelBackend
+decides as before.
+"""
+
+from axes.backends import AxesStandaloneBackend
+
+
+class ConsoleLoginThrottle(AxesStandaloneBackend):
+    def authenticate(self, request=None, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
