@@ -74,6 +74,7 @@ class Command(BaseCommand):
             seed_fulfillment_demo()
             self._stock(skus)
         created = sum(self._orders(shop) for shop in shops)
+        __import__("fulfillment.demo_decisions").demo_decisions.seed_decision_examples(shops[0])
         __import__("refunds.demo").demo.seed_refunds_demo()  # a few refunds in different states
         __import__("fulfillment.demo_warehouse").demo_warehouse.seed_warehouse_demo(self.stdout)
         self.stdout.write(
