@@ -617,13 +617,15 @@ def _sp_decision(approve: bool, path: str):
 
 def lazada_render(refund: FakeRefund) -> dict:
     items = lz_sandbox._items(refund.order)
+    # The refund spread over the unit lines to the cent; the last line takes what rounding left over.
     share = (refund.amount / max(len(items), 1)).quantize(Decimal("0.01"))
+    shares = [share] * (len(items) - 1) + [refund.amount - share * (len(items) - 1)]
     lines = [
         {
             "reverse_order_line_id": int(f"{refund.refund_id}{index}"),
             "trade_order_line_id": item["order_item_id"],
             "reverse_status": refund.raw(),
-            "refund_amount": int(share * 100),
+            "refund_amount": int(shares[index] * 100),
             "reason_text": refund.reason,
             "seller_sku_id": item["sku"],
             "platform_sku_id": str(item.get("sku_id", "")),
@@ -732,7 +734,69 @@ def shopify_push_headers(body: bytes, shop: SandboxShop) -> dict[str, str]:
     }
 
 
-PUSH_BODIES = {"taobao": taobao_push_body, "douyin": douyin_push_body, "shopify": shopify_push_body}
+# --- refund pushes of PDD (PMC relay), Youzan and Lazada -----------------------------------------------
+
+
+def pdd_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:
+    modified_ms = int(refund.updated_at.timestamp() * 1000)
+    content = {"mall_id": int(shop.shop_id), "tid": refund.order.order_id, "refund_id": int(refund.refund_id),
+               "refund_fee": int(refund.amount * 100), "bill_type": 1, "modified": modified_ms}  # fmt: skip
+    frame = {
+        "commandType": "Common",
+        "id": pdd_sandbox._digest_id(f"refund:{refund.refund_id}:{refund.version}", 15),
+        "time": modified_ms + 50,
+        "sendTime": modified_ms,
+        "message": {"type": "pdd_refund_RefundCreated", "mallID": int(shop.shop_id),
+                    "content": json.dumps(content, separators=(",", ":"))},
+    }  # fmt: skip
+    return json.dumps(frame, ensure_ascii=False).encode()
+
+
+def youzan_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:
+    from urllib.parse import quote_plus
+
+    from channels_sync.platforms.youzan.push import event_sign
+
+    message = {"refund_id": refund.refund_id, "tid": refund.order.order_id,
+               "update_time": format_beijing(refund.updated_at)}  # fmt: skip
+    msg = quote_plus(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+    body = {
+        "msg": msg, "kdt_name": "OrderHub 演示店", "test": False, "type": "trade_refund_BuyerCreated",
+        "sign": event_sign(shop.app_key, msg.encode(), shop.app_secret), "sendCount": 1,
+        "version": refund.version, "client_id": shop.app_key, "mode": 1, "kdt_id": int(shop.shop_id),
+        "id": refund.order.order_id, "msg_id": f"youzan-refund-{refund.refund_id}-{refund.version}",
+        "status": refund.raw(),
+    }  # fmt: skip
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def lazada_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:
+    line = lazada_render(refund)["reverse_order_lines"][0]
+    message = {
+        "seller_id": shop.shop_id,
+        "message_type": 0,
+        "data": {
+            "order_status": "canceled" if refund.state == REFUNDED else "pending",
+            "reverse_order_id": refund.refund_id,
+            "reverse_order_line_id": str(line["reverse_order_line_id"]),
+            "status_update_time": int(refund.updated_at.timestamp()),
+            "trade_order_id": refund.order.order_id,
+            "trade_order_line_id": str(line["trade_order_line_id"]),
+        },
+        "timestamp": int(refund.updated_at.timestamp() * 1000),
+        "site": lz_sandbox.SITE,
+    }  # fmt: skip
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+PUSH_BODIES = {
+    "taobao": taobao_push_body,
+    "douyin": douyin_push_body,
+    "shopify": shopify_push_body,
+    "pdd": pdd_push_body,
+    "youzan": youzan_push_body,
+    "lazada": lazada_push_body,
+}
 
 
 def refund_push_body(refund: FakeRefund, shop: SandboxShop) -> bytes:

@@ -56,3 +56,43 @@ def test_poll_reject_and_poll_again(platform, sandbox, inline_tasks, django_capt
     refund.refresh_from_db()
     assert (refund.raw_status, refund.status) == (rejected_raw, rejected_status)
     assert not refund.order.holds.filter(kind="refund", status="open").exists()  # the intercept is lifted
+
+
+@pytest.mark.parametrize("platform", ("taobao", "pdd", "douyin", "youzan", "lazada", "shopify"))
+def test_a_refund_push_is_stored_raw_then_read_and_applied(
+    platform, client, sandbox, inline_tasks, django_capture_on_commit_callbacks
+):
+    from channels_sync.models import InboundEvent
+    from channels_sync.sandbox.refunds import refund_push_body
+    from channels_sync.services.inbound import inbound_drain
+    from tests.refunds.conftest import ingest_order, post_push
+
+    shop = sandbox_shop(sandbox, platform)
+    fake, order = ingest_order(client, sandbox, platform)
+    case = refund_create(sandbox.state, fake, amount=Decimal("70.00"), reason="不想要了")
+    pushing = sandbox.state.shop(platform, fake.shop_id)
+    body = refund_push_body(case, pushing)
+    if platform == "shopify":
+        from channels_sync.sandbox.refunds import shopify_push_headers
+
+        headers = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in shopify_push_headers(body, pushing).items()
+        }
+        headers.pop("HTTP_CONTENT_TYPE")
+        response = client.post("/hooks/shopify/", data=body, content_type="application/json", **headers)
+    else:
+        response = post_push(client, platform, body, pushing)
+
+    assert response.status_code == 200, response.content
+    stored = InboundEvent.objects.get(kind="refund")
+    assert stored.status == "pending" and stored.shop == shop  # stored raw before anything reads it
+    settle(django_capture_on_commit_callbacks, inbound_drain)
+    stored.refresh_from_db()
+    refund = Refund.objects.get(shop=shop)
+    assert (stored.status, stored.result) == ("done", "announced")
+    assert (refund.platform_refund_id, refund.amount, refund.order_id) == (
+        case.refund_id,
+        Decimal("70.00"),
+        order.pk,
+    )
+    assert refund.status == ("refunded" if platform == "shopify" else "requested")
