@@ -219,3 +219,28 @@ def test_a_failed_decision_can_be_sent_again_from_the_console(
     assert response.status_code == 302
     assert (refund.decision_state, refund.decision_attempts) == ("pending", 0)
     assert sent[-1][0] == "refunds.tasks.refund_decision_send"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/refunds/refund/",
+        "/admin/refunds/refund/?unmapped=1",
+        "/admin/refunds/refundstatusmapping/",
+        "/admin/refunds/refundstatusmappingchange/",
+        "/admin/refunds/refundpolicysettings/",
+        "/admin/refunds/returnparcel/",
+        "/admin/refunds/refundsyncstate/",
+        "/refunds/returns/scan/",
+        "/refunds/reconciliation/",
+    ],
+)
+def test_every_refunds_page_renders_in_chinese(client, path, django_capture_on_commit_callbacks, sent):
+    from django.conf import settings
+
+    refund, _ = shipped_order_with_a_return(django_capture_on_commit_callbacks)
+    client.force_login(make_user("boss", superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert client.get(path).status_code == 200
+    detail = client.get(f"/admin/refunds/refund/{refund.pk}/change/")
+    assert detail.status_code == 200 and "退货退款" in detail.content.decode()
