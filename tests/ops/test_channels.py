@@ -35,7 +35,7 @@ def test_wecom_gets_the_exact_markdown_message(robot):
     assert request["headers"]["Content-Type"] == "application/json"
     assert json.loads(request["body"]) == {
         "msgtype": "markdown",
-        "markdown": {"content": f"🟠 **backlog** all\n{BACKLOG}"},
+        "markdown": {"content": f"🟠 **订单积压** all\n{BACKLOG}"},
     }
     assert AlertNotification.objects.get().status == NotificationStatus.SENT
     assert ChannelMessage.objects.get(channel=channel).ok
@@ -85,7 +85,7 @@ def test_dingtalk_markdown_and_signature(robot):
         "msgtype": "markdown",
         "markdown": {
             "title": "OrderHub 告警",
-            "text": "🔴 **low stock with open orders** CAT-DRY-5K\nSKU CAT-DRY-5K 库存不足",
+            "text": "🔴 **库存不足且有待发订单** CAT-DRY-5K\nSKU CAT-DRY-5K 库存不足",
         },
     }
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(request["path"]).query)

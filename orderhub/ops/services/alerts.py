@@ -5,7 +5,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orderhub.exceptions import InvalidInput, NotFound
 from orderhub.ops.locks import lock_active_alert, lock_alert
@@ -115,8 +115,11 @@ def _fire(alert: Alert, now) -> None:
 
 
 def alert_text(alert: Alert) -> str:
+    """Markdown for the robots, in the console's default language (zh-hans), whoever raised it."""
     level = "🔴" if alert.level >= AlertLevel.CRITICAL else "🟠"
-    return f"{level} **{alert.get_kind_display()}** {alert.key}\n{alert.message}"
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = str(alert.get_kind_display())
+    return f"{level} **{kind}** {alert.key}\n{alert.message}"
 
 
 def alert_clear(*, kind: str, key: str) -> Alert | None:
