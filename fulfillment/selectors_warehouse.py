@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fulfillment.models import Stock
-from fulfillment.models_decisions import FulfillmentState
+from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.models_warehouse import (
     Parcel,
     ParcelStatus,
@@ -231,12 +231,23 @@ def order_by_scan(code: str) -> Order | None:
     return (waiting or candidates)[0]
 
 
+def parcel_order_ids(order_id: int) -> list[int]:
+    """The orders shipped in this order's parcel: itself and the paid orders merged with it."""
+    group = (
+        OrderFulfillment.objects.filter(order_id=order_id).values_list("merge_group_id", flat=True).first()
+    )
+    if not group:
+        return [order_id]
+    merged = OrderFulfillment.objects.filter(merge_group_id=group, order__status=OrderStatus.PAID)
+    return sorted({order_id, *merged.values_list("order_id", flat=True)})
+
+
 def pack_expected(order_id: int) -> list[PackExpected]:
-    """What the parcel must hold, per SKU: quantities from the mapped lines (gifts flagged)."""
+    """What the parcel must hold, per SKU: quantities from the mapped lines of every order in it
+    (merged orders ship in one parcel), gifts flagged."""
     expected: dict[int, PackExpected] = {}
-    for item in (
-        OrderLineSku.objects.filter(line__order_id=order_id).select_related("sku", "line").order_by("pk")
-    ):
+    items = OrderLineSku.objects.filter(line__order_id__in=parcel_order_ids(order_id))
+    for item in items.select_related("sku", "line").order_by("pk"):
         row = expected.setdefault(
             item.sku_id,
             PackExpected(item.sku_id, item.sku.code, item.sku.name, item.sku.barcode or "", 0),

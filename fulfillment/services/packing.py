@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from fulfillment.locks_warehouse import lock_parcel
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.models_warehouse import PackScan, ParcelStatus, ScanResult
-from fulfillment.selectors_warehouse import PackExpected, first_open_holds, order_by_scan, pack_expected
+from fulfillment.selectors_warehouse import (
+    PackExpected,
+    first_open_holds,
+    order_by_scan,
+    pack_expected,
+    parcel_order_ids,
+)
 from fulfillment.services.cycle import parcel_ensure, stamp
 from fulfillment.warehouse_events import order_packed_event
 from orderhub.events import Actor
@@ -79,9 +85,9 @@ def _progress(order_id: int) -> list[PackExpected]:
 
 def _refusal_reason(order: Order) -> str:
     """Why this order may not be packed now, or ''."""
-    hold = first_open_holds([order.pk]).get(order.pk)
-    if hold:
-        return _("On hold: %(reason)s") % {"reason": hold}
+    holds = first_open_holds(parcel_order_ids(order.pk))  # merged orders share the parcel
+    if holds:
+        return _("On hold: %(reason)s") % {"reason": next(iter(holds.values()))}
     if order.status != OrderStatus.PAID:
         return _("Order is %(status)s, not waiting to ship.") % {"status": order.get_status_display()}
     state = OrderFulfillment.objects.filter(order=order).values_list("state", flat=True).first()

@@ -22,9 +22,8 @@ from fulfillment.exceptions import WarehouseRefused
 from fulfillment.locks import lock_active_allocations, lock_stocks
 from fulfillment.locks_warehouse import lock_parcel, lock_writebacks_due
 from fulfillment.models import Allocation, AllocationStatus, StockAdjustment
-from fulfillment.models_decisions import OrderFulfillment
 from fulfillment.models_warehouse import ParcelStatus, ShipWriteBack, Waybill, WaybillStatus, WriteBackStatus
-from fulfillment.selectors_warehouse import first_open_holds
+from fulfillment.selectors_warehouse import first_open_holds, parcel_order_ids
 from fulfillment.services.cycle import parcel_ensure, stamp
 from fulfillment.warehouse_events import ship_write_back_failed_event, ship_written_back_event
 from orderhub.events import Actor, record
@@ -41,15 +40,6 @@ CLAIM_MINUTES = 10  # a claimed write-back is not claimed again for this long (a
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1])
-
-
-def _source_orders(order: Order) -> list[int]:
-    """The order and every paid order merged into its parcel."""
-    group = OrderFulfillment.objects.filter(order=order).values_list("merge_group_id", flat=True).first()
-    if not group:
-        return [order.pk]
-    merged = OrderFulfillment.objects.filter(merge_group_id=group, order__status=OrderStatus.PAID)
-    return sorted({order.pk, *merged.values_list("order_id", flat=True)})
 
 
 def _ship_allocations(order: Order, actor: Actor) -> None:
@@ -89,7 +79,8 @@ def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
         order = lock_order(order_id)
         parcel_ensure(order.pk)
         parcel = lock_parcel(order.pk)
-        hold = first_open_holds([order.pk]).get(order.pk)
+        holds = first_open_holds(parcel_order_ids(order.pk))
+        hold = next(iter(holds.values()), "")
         if hold:
             raise WarehouseRefused(
                 _("Order %(order)s is on hold: %(reason)s") % {"order": order, "reason": hold}
@@ -102,7 +93,7 @@ def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
         if waybill is None:
             raise WarehouseRefused(_("Order %(order)s has no active waybill.") % {"order": order})
         writebacks = []
-        for source_id in _source_orders(order):
+        for source_id in parcel_order_ids(order.pk):
             source = order if source_id == order.pk else lock_order(source_id)
             if source.status == OrderStatus.PAID:
                 apply_status(
@@ -112,6 +103,11 @@ def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
             source.save(update_fields=["tracking_number", "updated_at"])
             _ship_allocations(source, actor)
             record(source, "shipped", actor, number=waybill.number, carrier=waybill.carrier.code)
+            if source.pk != order.pk:  # a merged order's own parcel row follows the shared parcel
+                merged = parcel_ensure(source.pk)
+                merged_changed = stamp(merged, "packed", now) + stamp(merged, "shipped", now)
+                merged.status = ParcelStatus.SHIPPED
+                merged.save(update_fields=[*merged_changed, "status"])
             writebacks.append(
                 ShipWriteBack.objects.get_or_create(
                     order=source, waybill=waybill, defaults={"next_attempt_at": now}

@@ -166,3 +166,41 @@ def test_a_cancelled_order_loses_its_waybill(packed):
     assert waybills_void_on_cancel(order_id=order.pk) == 1
     waybill.refresh_from_db()
     assert (waybill.status, waybill.void_reason) == ("voided", "order cancelled")
+
+
+def test_a_merged_parcel_writes_back_to_every_source_order(sandbox, http):
+    from fulfillment.models_decisions import MergeGroup, OrderFulfillment
+    from fulfillment.services.packing import pack_scan
+    from fulfillment.services.waybills import waybill_issue
+    from tests.factories import make_user
+
+    site = make_site()
+    cup, lid = skus(2)
+    stock_up(site, cup, lid)
+    taobao_fake = generate_order(sandbox.state, demo_shop("taobao"), now=datetime.now(UTC))
+    pdd_fake = generate_order(sandbox.state, demo_shop("pdd"), now=datetime.now(UTC))
+    first = allocated_order(
+        sandbox_shop(sandbox, "taobao"), (cup, 1), order_id=taobao_fake.order_id, phone="13911112222"
+    )
+    second = allocated_order(
+        sandbox_shop(sandbox, "pdd"), (lid, 1), order_id=pdd_fake.order_id, phone="13911112222"
+    )
+    group = MergeGroup.objects.create()
+    OrderFulfillment.objects.filter(order__in=[first, second]).update(merge_group=group)
+    packer = make_user("merge-packer")
+
+    opened = pack_scan(barcode=first.platform_order_id, user=packer)
+    assert {row.sku_code for row in opened.expected} == {cup.code, lid.code}  # one parcel, both orders
+    pack_scan(barcode=cup.barcode, user=packer, order_id=first.pk)
+    assert pack_scan(barcode=lid.barcode, user=packer, order_id=first.pk).packed
+    waybill = waybill_issue(order_id=first.pk, actor=Actor.of_user(packer), http=http)
+
+    writebacks = order_ship(order_id=first.pk, actor=Actor.system("dock"))
+    for writeback in writebacks:
+        ship_writeback_attempt(writeback_id=writeback.pk, http=http)
+
+    assert sorted(w.order_id for w in writebacks) == sorted([first.pk, second.pk])
+    assert set(ShipWriteBack.objects.values_list("status", flat=True)) == {"done"}
+    assert Order.objects.get(pk=second.pk).tracking_number == waybill.number
+    assert (taobao_fake.tracking_number, pdd_fake.tracking_number) == (waybill.number, waybill.number)
+    assert Parcel.objects.get(order=second).status == "shipped"
