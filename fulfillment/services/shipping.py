@@ -125,8 +125,23 @@ def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
     return writebacks
 
 
-def ship_writeback_attempt(*, writeback_id: int, http: httpx.Client | None = None) -> ShipWriteBack:
-    """One attempt to tell the platform; the row records the outcome and when to try again."""
+def ship_writeback_attempt(
+    *, writeback_id: int, http: httpx.Client | None = None, claimed: bool = False
+) -> ShipWriteBack:
+    """One attempt to tell the platform; the row records the outcome and when to try again.
+
+    The row is claimed first (its next attempt moved a few minutes on), so the after-commit task and the
+    schedule never call the platform twice for it at once; `claimed` when the schedule already did.
+    """
+    if not claimed:
+        now = timezone.now()
+        taken = ShipWriteBack.objects.filter(
+            pk=writeback_id,
+            status__in=[WriteBackStatus.PENDING, WriteBackStatus.FAILED],
+            next_attempt_at__lte=now,
+        ).update(next_attempt_at=now + timedelta(minutes=CLAIM_MINUTES))
+        if not taken:
+            return ShipWriteBack.objects.get(pk=writeback_id)  # done, not due, or another worker has it
     writeback = ShipWriteBack.objects.select_related("order__shop", "waybill__carrier").get(pk=writeback_id)
     if writeback.status == WriteBackStatus.DONE:
         return writeback
@@ -200,7 +215,7 @@ def ship_writebacks_due(
         )
     done = failed = 0
     for writeback in claimed:
-        outcome = ship_writeback_attempt(writeback_id=writeback.pk, http=http)
+        outcome = ship_writeback_attempt(writeback_id=writeback.pk, http=http, claimed=True)
         if outcome.status == WriteBackStatus.DONE:
             done += 1
         else:

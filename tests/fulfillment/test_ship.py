@@ -102,8 +102,9 @@ def test_ship_writes_back_after_a_platform_failure_and_retry(packed, sandbox, ht
     assert list(writebacks_needing_attention()) == [failed]
     assert order.events.filter(type="ship_write_back_failed").count() == 1
     assert fake.status == "paid"
-    # Not due yet: the schedule leaves it alone.
+    # Not due yet: neither the schedule nor a duplicate task calls the platform again.
     assert ship_writebacks_due(http=http)["attempted"] == 0
+    assert ship_writeback_attempt(writeback_id=writeback.pk, http=http).attempts == 1
 
     figures = ship_writebacks_due(now=timezone.now() + timedelta(minutes=2), http=http)
 
