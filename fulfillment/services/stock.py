@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,16 +113,16 @@ def stock_allocate_many(
 
 
 def _lines_of(orders: dict) -> dict[int, dict[int, bool]]:
-    """order id → {line id: holds an active allocation} for the locked orders, in one query."""
-    active = Allocation.objects.filter(line=OuterRef("pk"), status=AllocationStatus.ACTIVE)
-    rows = (
-        OrderLine.objects.filter(order_id__in=orders)
-        .annotate(reserved=Exists(active))
-        .values_list("order_id", "pk", "reserved")
+    """order id → {line id: holds an active allocation} for the locked orders. Two index lookups: an
+    EXISTS per line let PostgreSQL hash every active allocation once the table grew."""
+    reserved = set(
+        Allocation.objects.filter(line__order_id__in=orders, status=AllocationStatus.ACTIVE).values_list(
+            "line_id", flat=True
+        )
     )
     lines: dict[int, dict[int, bool]] = {}
-    for order_id, line_id, is_reserved in rows:
-        lines.setdefault(order_id, {})[line_id] = is_reserved
+    for order_id, line_id in OrderLine.objects.filter(order_id__in=orders).values_list("order_id", "pk"):
+        lines.setdefault(order_id, {})[line_id] = line_id in reserved
     return lines
 
 
