@@ -2,7 +2,10 @@
 """The warehouse console: pages open for the warehouse role, void needs a reason, write-backs retry,
 the waves page creates a wave and serves its pick list."""
 
+from io import BytesIO
+
 import pytest
+from pypdf import PdfReader
 
 from fulfillment.models_warehouse import ShipWriteBack, Wave, Waybill
 from fulfillment.services.shipping import order_ship
@@ -88,3 +91,21 @@ def test_the_pack_station_speaks_chinese(client):
     client.cookies["django_language"] = "zh-hans"  # this suite's other tests read the English source
     page = client.get("/warehouse/pack/").content.decode()
     assert "打包台" in page and "请扫描订单条码" in page
+
+
+def test_pack_station_prints_the_label_and_ships(warehouse_client, packed, monkeypatch):
+    from fulfillment.services import shipping
+
+    monkeypatch.setattr(shipping, "async_task", lambda *args, **kwargs: None)
+    order, waybill, _, _ = packed
+
+    label = warehouse_client.post(f"/warehouse/pack/{order.pk}/label.pdf")
+    assert label["Content-Type"] == "application/pdf"
+    assert waybill.number in PdfReader(BytesIO(label.content)).pages[0].extract_text()
+    assert Waybill.objects.get(pk=waybill.pk).printed_count == 1
+    shipped = warehouse_client.post(f"/warehouse/pack/{order.pk}/ship/", follow=True)
+    assert "shipped; the tracking number is on its way to the platform" in shipped.content.decode()
+    assert ShipWriteBack.objects.get(order=order).status == "pending"
+    again = warehouse_client.post(f"/warehouse/pack/{order.pk}/ship/", follow=True)
+    assert "is not packed" in again.content.decode()  # already shipped: refused, nothing twice
+    assert ShipWriteBack.objects.filter(order=order).count() == 1
