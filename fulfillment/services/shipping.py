@@ -75,11 +75,14 @@ def _ship_allocations(order: Order, actor: Actor) -> None:
 def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
     """Packed + active waybill → shipped; queues the write-back of every source order."""
     now = timezone.now()
+    source_ids = parcel_order_ids(order_id)
     with transaction.atomic():
-        order = lock_order(order_id)
+        # Every order of the parcel first, in pk order (Order → Parcel → Stock → Allocation → Waybill).
+        sources = {source_id: lock_order(source_id) for source_id in source_ids}
+        order = sources[order_id]
         parcel_ensure(order.pk)
         parcel = lock_parcel(order.pk)
-        holds = first_open_holds(parcel_order_ids(order.pk))
+        holds = first_open_holds(source_ids)
         hold = next(iter(holds.values()), "")
         if hold:
             raise WarehouseRefused(
@@ -93,8 +96,7 @@ def order_ship(*, order_id: int, actor: Actor) -> list[ShipWriteBack]:
         if waybill is None:
             raise WarehouseRefused(_("Order %(order)s has no active waybill.") % {"order": order})
         writebacks = []
-        for source_id in parcel_order_ids(order.pk):
-            source = order if source_id == order.pk else lock_order(source_id)
+        for source in sources.values():
             if source.status == OrderStatus.PAID:
                 apply_status(
                     order=source, to_status=OrderStatus.SHIPPED, actor=actor, reason="parcel shipped"
