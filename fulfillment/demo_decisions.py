@@ -2,10 +2,9 @@
 candidate, a gift and a remote-region order shipped by EMS. Called by seed_demo after the demo shops,
 rules and stock exist; safe to run again (orders are matched by their ids and decided only once)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-
-from django.utils import timezone
+from zoneinfo import ZoneInfo
 
 from fulfillment.demo import GIFT_SKU, GIFT_TRIGGER
 from fulfillment.services.decide import orders_process
@@ -49,6 +48,8 @@ EXAMPLES = [
     ),
 ]
 PREFIX = "DECIDE-DEMO-"
+# Fixed times, so that seeding again finds the same orders unchanged.
+PAID_BASE = datetime(2026, 11, 11, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def seed_decision_examples(shop: Shop) -> list[int]:
@@ -59,9 +60,10 @@ def seed_decision_examples(shop: Shop) -> list[int]:
         name="限量款(已售罄)",
         price=Decimal("59.00"),
         weight_g=300,
+        barcode="6970000000994",
     )
     skus = {sku.code: sku for sku in Sku.objects.all()}
-    now = timezone.now().replace(microsecond=0)
+    now = PAID_BASE
     items = [(_order(shop, example, skus, now), {"demo": True}) for example in EXAMPLES]
     outcomes = orders_upsert(shop=shop, items=items, actor=Actor.system("demo"))
     new = [outcome.order_id for outcome in outcomes if outcome.result == "created"]
