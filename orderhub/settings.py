@@ -1,6 +1,7 @@
 """OrderHub settings, all from environment variables with demo-safe defaults."""
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,7 +95,16 @@ DATABASES = {
         conn_max_age=0,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# django-q2 forks its workers (at start and every `recycle` tasks) from a sentinel that has used the
+# database (the scheduler). psycopg's pool keeps its sockets open through close_all(), so a forked worker
+# shared live connections with its parent: "connection in transaction status INTRANS" under
+# simulate_peak, and failed tasks whose announcements were lost. Worker processes run one task at a
+# time, so they use plain persistent connections, which close_all() really closes before a fork.
+QCLUSTER_PROCESS = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and QCLUSTER_PROCESS:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's pool instead of persistent connections: those leaked under load (DESIGN.md section 6).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 8, "timeout": 10}
 else:

@@ -111,15 +111,43 @@ def stock_top_up(orders_expected: int) -> int:
     return len(rows)
 
 
-def push_at_rate(
-    run: PeakRun, hook_base: str, *, concurrency: int, stop: threading.Event, seed: int | None = None
-) -> None:
-    """Pushes new paid orders on a fixed schedule (`rate` a second, round-robin over the shops)."""
+@dataclass(frozen=True)
+class PreparedPush:
+    platform: str
+    order_id: str
+    path: str
+    body: bytes
+    headers: dict
+
+
+def pushes_prepare(run: PeakRun, hook_base: str, *, seed: int | None = None) -> list[PreparedPush]:
+    """Every push of the run, generated and signed before the clock starts: the load generator shares the
+    machine's cores with the server, so it should not spend them during the run."""
     # New order ids on every run (a fixed seed would repeat the last run's orders as mere updates).
     state = SandboxState(rng=random.Random(seed if seed is not None else secrets.randbits(64)))
     shops = {p: state.add_shop(demo_shop(p)) for p in run.shops}
     platforms = list(run.shops)
     total = max(round(run.rate * run.seconds), 1)
+    now = datetime.now(tz=UTC)
+    prepared = []
+    for index in range(total):
+        platform = platforms[index % len(platforms)]
+        shop, module = shops[platform], platform_module(platform)
+        order = generate_order(state, shop, status="paid", now=now, currency=CURRENCIES.get(platform, "CNY"))
+        body = module.push_body(order, shop)
+        path = f"/hooks/{platform}/"
+        prepared.append(
+            PreparedPush(
+                platform, order.order_id, path, body, module.push_headers(body, shop, f"{hook_base}{path}")
+            )
+        )
+    return prepared
+
+
+def push_at_rate(
+    run: PeakRun, hook_base: str, pushes: list[PreparedPush], *, concurrency: int, stop: threading.Event
+) -> None:
+    """Sends the prepared pushes on a fixed schedule of `rate` a second, whatever the answers take."""
     indexes = itertools.count()
     warmed = threading.Event()
     start = 0.0
@@ -131,31 +159,19 @@ def push_at_rate(
                 with contextlib.suppress(httpx.HTTPError):
                     client.get("/healthz")
             warmed.wait()
-            while not stop.is_set() and (index := next(indexes)) < total:
+            while not stop.is_set() and (index := next(indexes)) < len(pushes):
                 delay = start + index / run.rate - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-                platform = platforms[index % len(platforms)]
-                shop = shops[platform]
-                module = platform_module(platform)
-                order = generate_order(
-                    state,
-                    shop,
-                    status="paid",
-                    now=datetime.now(tz=UTC),
-                    currency=CURRENCIES.get(platform, "CNY"),
-                )
-                body = module.push_body(order, shop)
-                path = f"/hooks/{platform}/"
-                headers = module.push_headers(body, shop, f"{hook_base}{path}")
+                push = pushes[index]
                 sent_at, began = time.time(), time.perf_counter()
                 try:
-                    status = client.post(path, content=body, headers=headers).status_code
+                    status = client.post(push.path, content=push.body, headers=push.headers).status_code
                 except httpx.HTTPError:
                     status = 0
                 with run.lock:
                     run.sent.append(
-                        Sent(platform, order.order_id, sent_at, time.perf_counter() - began, status)
+                        Sent(push.platform, push.order_id, sent_at, time.perf_counter() - began, status)
                     )
 
     threads = [threading.Thread(target=work, name=f"peak-push-{n}", daemon=True) for n in range(concurrency)]

@@ -34,6 +34,7 @@ from orderhub.dashboard.peak import (
     progress,
     progress_line,
     push_at_rate,
+    pushes_prepare,
     report_lines,
     stock_top_up,
     wait_drained,
@@ -126,7 +127,7 @@ class Command(BaseCommand):
             default="",
             help="comma-separated demo platforms (default: all whose pushes carry the whole order)",
         )
-        parser.add_argument("--concurrency", type=int, default=16, help="client threads pushing")
+        parser.add_argument("--concurrency", type=int, default=32, help="client threads pushing")
         parser.add_argument("--drain-timeout", type=float, default=300, help="seconds to wait after the end")
         parser.add_argument("--progress-every", type=float, default=5, help="seconds between progress lines")
         parser.add_argument("--no-stock-top-up", action="store_true", help="leave demo stock as it is")
@@ -218,14 +219,18 @@ class Command(BaseCommand):
         )
         with ExitStack() as stack:
             log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="simulate-peak-")))
+            self._platform_apis(stack, shops)
             started = stack.enter_context(processes(commands, log_dir, env))
             self._wait_web(base_url, started)
             self._probe_cluster(started, log_dir, expected=o["workers"] if not o["no_start_workers"] else 1)
-            run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops, start_dt=datetime.now(tz=UTC))
+            run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops)
+            self._say(f"preparing {round(o['rate'] * seconds)} signed pushes (before the clock starts) ...")
+            pushes = pushes_prepare(run, base_url)
+            run.start_dt = datetime.now(tz=UTC)
             stop = threading.Event()
             pusher = threading.Thread(
                 target=push_at_rate,
-                args=(run, base_url),
+                args=(run, base_url, pushes),
                 kwargs={"concurrency": o["concurrency"], "stop": stop},
                 name="peak-pusher",
                 daemon=True,
@@ -258,6 +263,29 @@ class Command(BaseCommand):
         for line in report_lines(result):
             self._say(line)
 
+    def _platform_apis(self, stack: ExitStack, shops) -> None:
+        """The scheduled pulls and back-fills of the demo shops call the sandbox's APIs. Without it they
+        would wait out retries (30 s each) in the workers the peak needs, which a real platform would not
+        cause: serve an empty sandbox where the demo shops point, unless something already listens."""
+        from urllib.parse import urlsplit
+
+        from channels_sync.sandbox.demo import demo_state
+        from channels_sync.sandbox.server import RunningSandbox
+
+        url = urlsplit(settings.ORDERHUB_SANDBOX_URL)
+        host, port = url.hostname or "127.0.0.1", url.port or 80
+        with socket.socket() as probe:
+            if probe.connect_ex((host, port)) == 0:
+                self._say(f"platform APIs: a sandbox already answers at {settings.ORDERHUB_SANDBOX_URL}")
+                return
+        try:
+            sandbox = RunningSandbox(demo_state(), host, port)
+        except OSError as exc:
+            self._say(f"platform APIs: cannot serve the sandbox at {host}:{port} ({exc}); pulls will retry")
+            return
+        stack.enter_context(sandbox)
+        self._say(f"platform APIs: empty sandbox at {sandbox.url} for the demo shops' scheduled pulls")
+
     def _wait_web(self, base_url: str, started) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -272,7 +300,12 @@ class Command(BaseCommand):
 
     def _probe_cluster(self, started, log_dir: Path, *, expected: int) -> None:
         """Queues small tasks and waits until workers ran them: an idle cluster would stall the run."""
+        from django_q.brokers import get_broker
         from django_q.tasks import async_task
+
+        waiting = get_broker().queue_size()
+        if waiting:
+            self._say(f"the queue already holds {waiting} tasks: the workers take those first")
 
         probe = log_dir / "probe.txt"
         token = uuid.uuid4().hex
