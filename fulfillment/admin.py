@@ -220,4 +220,4 @@ class AllocationAdmin(ReadOnlyAdmin):
 
 
 # The rule models are registered in their own module; importing it here makes Django load it.
-from fulfillment import admin_decisions, admin_rules  # noqa: E402, F401
+from fulfillment import admin_decisions, admin_rules, admin_warehouse  # noqa: E402, F401
