@@ -154,6 +154,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_USERNAME_CALLABLE = "orderhub.ops.login_throttle.throttle_username"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "console-home"
 

@@ -17,6 +17,21 @@ from tests.factories import make_order, make_shop, make_sku, make_user
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """schemathesis calls the WSGI application directly, not through Django's test client, so Django's
+    request signals would close the test's database connection after each request (the test runs in a
+    transaction, which PostgreSQL would then lose). Django's own test client detaches them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(db):
     from rest_framework.authtoken.models import Token

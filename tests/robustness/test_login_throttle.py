@@ -57,3 +57,9 @@ def test_logins_without_a_request_are_not_throttled():
     user.set_password("right-horse-battery-9")
     user.save()
     assert authenticate(username="script", password="right-horse-battery-9") == user
+
+
+def test_an_overlong_username_is_a_wrong_login_not_a_server_error(client):
+    assert _login(client, "x" * 300, "y").status_code == 200
+    response = client.post("/api/v1/auth/token/", {"username": "x" * 300, "password": "y"})
+    assert response.status_code == 400
