@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from orderhub.dashboard.tiles import ops_tiles
 from orderhub.selectors import open_holds, orders_for_user
 from orderhub.status import OrderStatus
 
@@ -124,6 +125,7 @@ def _tiles(user) -> list[Tile]:
             reverse("reconciliation-export"),
             "refunds.export_reconciliation",
         ),
+        *(Tile(*tile) for tile in ops_tiles(user)),
         Tile(
             _("Background tasks"),
             _("Schedules and failed tasks of the worker."),

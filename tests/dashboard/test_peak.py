@@ -88,3 +88,28 @@ def test_command_refuses_sqlite_and_bad_options():
 def test_command_needs_the_demo_shops():
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("simulate_peak", "--rate", "1", "--minutes", "0.1", "--allow-sqlite")
+
+
+@pytest.mark.django_db
+def test_copy_ceiling_refuses_sqlite_and_bad_options():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError, match="COPY is PostgreSQL's"):
+            call_command("bench_copy_ceiling", "--orders", "10")
+    else:
+        with pytest.raises(CommandError, match="at least 1"):
+            call_command("bench_copy_ceiling", "--orders", "0")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_copy_ceiling_copies_the_rows_and_reports_json(capsys):
+    from orderhub.models import Order
+
+    call_command("bench_copy_ceiling", "--orders", "40", "--repeat", "1")
+    lines = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert figures["orders"] == 40 and figures["lines"] >= 40
+    assert figures["copy_orders_per_s"] > 0 and figures["database"] == "postgresql"
+    assert not Order.objects.exists()  # temporary tables only: nothing left behind

@@ -88,6 +88,7 @@ def test_dashboard_page_for_each_role_and_bad_input(client):
         response = client.get("/dashboard/")
         assert response.status_code == 200, role
         assert b"chart-health" in response.content
+        assert b'href="/dashboard/"' in client.get("/").content  # the console home leads there
     assert client.get("/dashboard/?days=0").status_code == 400
     assert client.get("/dashboard/?baseline_from=2026-01-02").status_code == 400
     client.force_login(make_user("nobody"))
