@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import override_settings
 
 from fulfillment.models import Allocation, Stock, Warehouse
@@ -157,7 +157,7 @@ def _in_processes(batches: list[list[int]], workers: int) -> list[tuple[float, i
     for _ in range(workers):
         todo.put(None)
     # A forked child must open its own database connections, never share the parent's.
-    connection.close()
+    connections.close_all()
     if hasattr(connection, "close_pool"):
         connection.close_pool()
     processes = [context.Process(target=_process_main, args=(todo, done)) for _ in range(workers)]
