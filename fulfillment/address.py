@@ -21,6 +21,11 @@ def _transform():
     return cpca.transform
 
 
+def address_library_load() -> None:
+    """Loads cpca's area table now rather than inside the first decision (workers and benches)."""
+    _transform()
+
+
 def _resolve_many(texts: set[str]) -> dict[str, dict[str, str]]:
     """One cpca call for many texts: its per-call cost (a pandas frame) dwarfs the per-text cost."""
     ordered = sorted(texts)

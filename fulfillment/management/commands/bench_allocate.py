@@ -47,8 +47,15 @@ class Command(BaseCommand):
             )
         try:
             self.stdout.write(f"creating {options['orders']} paid bench orders ...")
-            order_ids = bench_data_create(options["orders"])
-            figures = bench_run(order_ids, workers=options["workers"], batch_size=options["batch_size"])
+            # One untimed warm-up batch per worker, on orders of their own.
+            warm_up = options["workers"] * options["batch_size"]
+            order_ids = bench_data_create(options["orders"] + warm_up)
+            figures = bench_run(
+                order_ids[warm_up:],
+                workers=options["workers"],
+                batch_size=options["batch_size"],
+                warm_up_ids=order_ids[:warm_up],
+            )
         except BenchError as exc:
             raise CommandError(str(exc)) from None
         finally:
