@@ -24,8 +24,9 @@ def merge_settings(settings: FulfillmentSettings) -> MergeSettings:
     )
 
 
-def merge_facts(order_ids) -> dict[int, OrderFacts]:
-    """order_facts plus what only merging asks: an active waybill, the allocated warehouse."""
+def merge_facts(order_ids, planned_warehouses: dict[int, int] | None = None) -> dict[int, OrderFacts]:
+    """order_facts plus what only merging asks: an active waybill, the allocated warehouse (or the
+    planned one, for orders being allocated now)."""
     facts = order_facts(list(order_ids))
     with_waybill = set(
         Waybill.objects.filter(order_id__in=facts, status=WaybillStatus.ACTIVE).values_list(
@@ -34,19 +35,22 @@ def merge_facts(order_ids) -> dict[int, OrderFacts]:
     )
     warehouses = dict(
         OrderFulfillment.objects.filter(order_id__in=facts).values_list("order_id", "warehouse_id")
-    )
+    ) | (planned_warehouses or {})
     return {
         order_id: replace(f, has_waybill=order_id in with_waybill, warehouse_id=warehouses.get(order_id))
         for order_id, f in facts.items()
     }
 
 
-def merge_partners(orders: list[tuple[int, str, object]], window_minutes: int) -> dict[int, list[int]]:
+def merge_partners(
+    orders: list[tuple[int, str, object]], window_minutes: int, *, deciding: bool = False
+) -> dict[int, list[int]]:
     """(order id, phone hash, paid at) → the other paid, not yet shipped orders to the same phone
     paid within the window (widened by a day so the console also shows near misses with their
-    reason). One query."""
+    reason). One query. `deciding`: the given orders are being allocated in this very batch, so
+    they count as waiting for each other before their records are written."""
     hashes = {phone for _, phone, _ in orders if phone}
-    others = list(
+    others = (list(orders) if deciding else []) + list(
         Order.objects.filter(
             receiver_phone_hash__in=hashes,
             status=OrderStatus.PAID,
@@ -57,14 +61,16 @@ def merge_partners(orders: list[tuple[int, str, object]], window_minutes: int) -
     )
     reach = timedelta(minutes=window_minutes) + timedelta(days=1)
     return {
-        order_id: [
-            pk
-            for pk, other_phone, other_paid in others
-            if pk != order_id
-            and phone
-            and other_phone == phone
-            and (paid_at is None or other_paid is None or abs(other_paid - paid_at) <= reach)
-        ]
+        order_id: list(
+            dict.fromkeys(
+                pk
+                for pk, other_phone, other_paid in others
+                if pk != order_id
+                and phone
+                and other_phone == phone
+                and (paid_at is None or other_paid is None or abs(other_paid - paid_at) <= reach)
+            )
+        )
         for order_id, phone, paid_at in orders
     }
 

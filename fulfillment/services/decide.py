@@ -5,9 +5,10 @@ what they decided, and records every decision as an order event. Orders are deci
 transaction, a fixed handful of queries), since one transaction per order caps a worker near a hundred
 orders a second; `order_process` is a batch of one.
 
-Lock order: Order → Stock (by pk) → Allocation. The stock rows of every SKU the batch needs are locked
-after the facts are read and before the holds and routing look at them, so routing plans on the very
-levels stock_allocate_many then takes, and no two batches can plan the same unit.
+Lock order: Order → Stock (by pk) → Allocation. The rules decide on a snapshot of the stock; then the
+stock rows of every SKU the planned orders need (in every warehouse) are locked, each plan is checked
+on the locked levels and re-routed there if another batch took its units meanwhile, and
+stock_allocate_many takes exactly what was confirmed: no two batches can take the same unit.
 """
 
 import logging
@@ -36,6 +37,7 @@ from fulfillment.models import Allocation, AllocationStatus, Carrier, Fulfillmen
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.rules import (
     RESERVE,
+    CarrierDecision,
     Decision,
     GiftDecision,
     LineFacts,
@@ -124,10 +126,10 @@ def _mode(order: Order, record, settings, now: datetime, actor: Actor) -> str | 
 @dataclass
 class _Plan:
     requests: list[AllocationRequest]
-    routing_decision: Decision
     warehouse_id: int
     split: bool
     days: int | None
+    carrier: CarrierDecision | None = None
 
 
 class _Batch:
@@ -143,11 +145,13 @@ class _Batch:
         self.options, self.warehouses = warehouse_options()
         self.routes, self.routing_settings = route_facts(), routing_settings(settings)
         self.carrier_rules = carrier_rule_facts()
+        self.carriers = {carrier.code: carrier for carrier in Carrier.objects.all()}
         self.frozen_skus: set[str] = set()
 
     def decide(self) -> None:
-        """Holds and gifts judge a snapshot of the stock; routing and allocation run on the locked
-        stock rows, which are locked as late as possible: every batch needing the same SKUs waits
+        """Holds, gifts, routing and carriers judge a snapshot of the stock; the plans are then
+        checked on the locked stock rows (re-routed there when another batch took the units meanwhile)
+        and allocated. The rows are locked as late as possible: batches needing the same SKUs wait
         for them."""
         skus = {sku for facts in self.facts.values() for sku in facts.demand()}
         skus |= {rule.gift_sku_id for rule in self.gift_rules if rule.active}
@@ -172,30 +176,67 @@ class _Batch:
                 self._finish(order_id, self._ready_state(order_id), warehouse_id=self.allocated[order_id])
             else:
                 to_route.append(self._with_gift(facts, gifts_left))
-        events_flush()
-        if not to_route:
-            self._save()
-            self._raise_purchasing_alert()
-            return
-        self.stock = {
-            (row.warehouse_id, row.sku_id): StockLevel(
-                row.on_hand, row.allocated, row.safety_threshold, row.warehouse.priority
+        self.stock = dict(snapshot)
+        plans = self._plans(to_route)
+        planned = [self.facts[order_id] for order_id in plans]
+        if planned:
+            merge_candidates_record(
+                facts=planned,
+                warehouses={order_id: plan.warehouse_id for order_id, plan in plans.items()},
+                orders=self.orders,
+                actor=self.actor,
             )
-            for row in lock_stocks_of_skus({sku for facts in to_route for sku in facts.demand()})
-        }
-        plans: dict[int, _Plan] = {}
+        # Everything above is written before the stock rows are locked: batches needing the same SKUs
+        # queue for those locks, so the locked part is kept to checking the plans and taking the stock.
+        events_flush()
+        if plans:
+            self.stock = {
+                (row.warehouse_id, row.sku_id): StockLevel(
+                    row.on_hand, row.allocated, row.safety_threshold, row.warehouse.priority
+                )
+                for row in lock_stocks_of_skus({sku for facts in planned for sku in facts.demand()})
+            }
+            self._allocate(self._confirmed(plans))
+        self._save()
+        self._raise_purchasing_alert()
+
+    def _plans(self, to_route: list[OrderFacts]) -> dict[int, _Plan]:
+        """Routes each order on self.stock (drawn down as it goes) and picks its carrier; orders no
+        warehouse can serve are held out of stock."""
+        plans = {}
         for facts in to_route:
             plan = self._route(facts)
             if isinstance(plan, str):
                 self._out_of_stock(facts, f"no warehouse can ship it: {plan}")
+                continue
+            plan.carrier = choose_carrier(
+                facts, self.warehouses[plan.warehouse_id], self.carrier_rules, facts.weight_g
+            )
+            self._record(facts.order_id, plan.carrier.decision)
+            plans[facts.order_id] = plan
+        return plans
+
+    def _confirmed(self, plans: dict[int, _Plan]) -> dict[int, _Plan]:
+        """The plans checked against the locked stock rows; an order whose units another batch took
+        since the snapshot is routed again on the locked levels (all its SKUs' rows are locked)."""
+        confirmed, again = {}, []
+        for order_id, plan in plans.items():
+            if all(self._available(r.warehouse_id, r.sku_id) >= r.quantity for r in plan.requests):
+                self._draw_down(plan.requests)
+                confirmed[order_id] = plan
             else:
-                plans[facts.order_id] = plan
-        self._allocate(plans)
-        self._save()
-        allocated = [self.facts[pk] for pk in plans if self.records[pk].state == FulfillmentState.ALLOCATED]
-        if allocated:
-            merge_candidates_record(facts=allocated, orders=self.orders, actor=self.actor)
-        self._raise_purchasing_alert()
+                again.append(self.facts[order_id])
+        confirmed |= self._plans(again)
+        return confirmed
+
+    def _available(self, warehouse_id: int, sku_id: int) -> int:
+        level = self.stock.get((warehouse_id, sku_id))
+        return level.available if level else 0
+
+    def _draw_down(self, requests: list[AllocationRequest]) -> None:
+        for request in requests:
+            key = (request.warehouse_id, request.sku_id)
+            self.stock[key] = replace(self.stock[key], allocated=self.stock[key].allocated + request.quantity)
 
     def _ready_state(self, order_id: int) -> str:
         return (
@@ -288,7 +329,7 @@ class _Batch:
         return facts
 
     def _route(self, facts: OrderFacts) -> _Plan | str:
-        """The allocation plan on the locked stock levels, or why no warehouse can ship the order."""
+        """The allocation plan on self.stock, or why no warehouse can ship the order."""
         order_id = facts.order_id
         routing = choose_warehouse(facts, self.options, self.stock, self.routes, self.routing_settings)
         self._record(order_id, routing.decision)
@@ -300,11 +341,9 @@ class _Batch:
             for line_id, sku_id, quantity in items
         ]
         # Later orders of the batch see the stock this one takes.
-        for request in requests:
-            key = (request.warehouse_id, request.sku_id)
-            self.stock[key] = replace(self.stock[key], allocated=self.stock[key].allocated + request.quantity)
+        self._draw_down(requests)
         first = next(iter(routing.plan))
-        return _Plan(requests, routing.decision, first, routing.split, routing.estimated_delivery_days)
+        return _Plan(requests, first, routing.split, routing.estimated_delivery_days)
 
     def _allocate(self, plans: dict[int, _Plan]) -> None:
         if not plans:
@@ -312,26 +351,23 @@ class _Batch:
         outcomes = stock_allocate_many(
             orders={order_id: plan.requests for order_id, plan in plans.items()}, actor=self.actor
         )
-        carriers = {carrier.code: carrier for carrier in Carrier.objects.all()}
         for order_id, plan in plans.items():
             allocated = outcomes[order_id]
-            facts = self.facts[order_id]
             if isinstance(allocated, InsufficientStock):
                 # Cannot happen while the stock rows stay locked; kept as a hold rather than a crash.
-                self._out_of_stock(facts, "stock taken meanwhile", shortfalls=allocated.shortfalls)
+                self._out_of_stock(
+                    self.facts[order_id], "stock taken meanwhile", shortfalls=allocated.shortfalls
+                )
                 continue
             if not isinstance(allocated, list):
                 raise allocated
-            carrier = choose_carrier(
-                facts, self.warehouses[plan.warehouse_id], self.carrier_rules, facts.weight_g
-            )
-            self._record(order_id, carrier.decision)
+            carrier = plan.carrier
             self._finish(
                 order_id,
                 self._ready_state(order_id),
                 warehouse_id=plan.warehouse_id,
                 split=plan.split,
-                carrier=carriers.get(carrier.carrier_code),
+                carrier=self.carriers.get(carrier.carrier_code),
                 carrier_surcharge=carrier.surcharge,
                 estimated_delivery_at=self.now + timedelta(days=plan.days) if plan.days is not None else None,
             )

@@ -106,17 +106,21 @@ def merge_group_dissolve(*, group_id: int, actor: Actor, reason: str) -> list[in
     return sorted(order_ids)
 
 
-def merge_candidates_record(*, facts: list[OrderFacts], orders: dict[int, Order], actor: Actor) -> None:
-    """After orders are allocated: record each one that could merge with another waiting order, and
-    merge them automatically after commit when the setting says so. Call inside the deciding
-    transaction; one query for the whole batch when nobody has a partner."""
+def merge_candidates_record(
+    *, facts: list[OrderFacts], warehouses: dict[int, int], orders: dict[int, Order], actor: Actor
+) -> None:
+    """For orders being allocated (to `warehouses`): record each one that could merge with another
+    waiting order, and merge them automatically after commit when the setting says so. Call inside
+    the deciding transaction; one query for the whole batch when nobody has a partner."""
     settings_row = FulfillmentSettings.current()
     settings = merge_settings(settings_row)
-    partners = merge_partners([(f.order_id, f.phone_hash, f.paid_at) for f in facts], settings.window_minutes)
+    partners = merge_partners(
+        [(f.order_id, f.phone_hash, f.paid_at) for f in facts], settings.window_minutes, deciding=True
+    )
     wanted = {order_id for order_id, others in partners.items() if others}
     if not wanted:
         return
-    merging = merge_facts(wanted | {other for order_id in wanted for other in partners[order_id]})
+    merging = merge_facts(wanted | {other for order_id in wanted for other in partners[order_id]}, warehouses)
     for order_id in sorted(wanted):
         checks = merge_candidates(merging[order_id], [merging[pk] for pk in partners[order_id]], settings)
         mergeable = [check for check in checks if check.can_merge]
