@@ -34,11 +34,11 @@ _VIEW_FULFILLMENT = [
     "fulfillment.view_carrier",
     "fulfillment.view_allocation",
 ]
-# The decision settings customer service tunes: gift, routing and carrier rules, the hold settings.
-_EDIT_RULES = [
-    f"fulfillment.{action}_{model}"
+# The decision rules (gift, routing, carrier, the hold settings): customer service reads them to explain
+# a decision; only administrators change them (issue 7: customer service cannot change rules).
+_VIEW_RULES = [
+    f"fulfillment.view_{model}"
     for model in ("giftrule", "routingrule", "routingrulewarehouse", "carrierrule", "fulfillmentsettings")
-    for action in ("view", "change")
 ]
 
 # Warehouse execution: waves, pack station, waybills, ship write-back, tracking.
@@ -80,7 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orderhub.cancel_order",
         "orderhub.mark_priority",
         *_VIEW_FULFILLMENT,
-        *_EDIT_RULES,
+        *_VIEW_RULES,
         # Offline order sheets, and the VIP / loyal tags the priority and carrier rules read.
         "channels_sync.add_inboundevent",
         "fulfillment.view_buyertag",
@@ -124,7 +124,6 @@ ROLE_PERMISSIONS[CUSTOMER_SERVICE] += [
     "refunds.decide_refund",
     "refunds.add_refundstatusmapping",
     "refunds.change_refundstatusmapping",
-    "refunds.change_refundpolicysettings",
 ]
 ROLE_PERMISSIONS[WAREHOUSE] += [
     "refunds.view_refund",
