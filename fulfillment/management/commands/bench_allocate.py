@@ -14,7 +14,7 @@ from fulfillment.services.bench import (
 # Orders per transaction by default, as the worker decides them when a bulk ingest announces many paid
 # orders at once. One transaction per order costs a dozen round trips and caps two workers far below
 # the target; larger batches raise throughput and latency together.
-BATCH_SIZE = 25
+BATCH_SIZE = 20
 
 
 class Command(BaseCommand):
