@@ -28,11 +28,14 @@ from fulfillment.rules import (
     HoldSettings,
     LineFacts,
     OrderFacts,
+    PresaleDecision,
+    PresaleFacts,
     RouteFacts,
     RouteWarehouse,
     RoutingSettings,
     WarehouseFacts,
     WarehouseOption,
+    presale_state,
 )
 from fulfillment.selectors import StockLevel
 from orderhub.models import Order, OrderLine, OrderLineSku
@@ -278,3 +281,9 @@ def presale_deadline(order: Order, settings: FulfillmentSettings):
     if order.presale_deposit_paid_at is None:
         return None
     return order.presale_deposit_paid_at + timedelta(days=settings.presale_balance_days)
+
+
+def presale_decision(order: Order, settings: FulfillmentSettings, now) -> PresaleDecision:
+    """Where an order waiting for its balance stands now (presale_state over the order's own dates)."""
+    presale = PresaleFacts(order.pk, order.presale_deposit_paid_at, None)
+    return presale_state(presale, now, presale_deadline(order, settings))

@@ -26,7 +26,7 @@ from fulfillment.facts import (
     hold_contexts,
     hold_settings,
     order_facts,
-    presale_deadline,
+    presale_decision,
     route_facts,
     routing_settings,
     stock_by_sku,
@@ -42,12 +42,10 @@ from fulfillment.rules import (
     GiftDecision,
     LineFacts,
     OrderFacts,
-    PresaleFacts,
     choose_carrier,
     choose_warehouse,
     decide_holds,
     gifts_for,
-    presale_state,
     priority_key,
 )
 from fulfillment.selectors import StockLevel, available_stock
@@ -114,8 +112,7 @@ def _mode(order: Order, record, settings, now: datetime, actor: Actor) -> str | 
         return None if state == FulfillmentState.ALLOCATED else SHIP
     if order.status != OrderStatus.PENDING_PAYMENT or order.presale_deposit_paid_at is None:
         return None
-    deadline = presale_deadline(order, settings)
-    presale = presale_state(PresaleFacts(order.pk, order.presale_deposit_paid_at, None), now, deadline)
+    presale = presale_decision(order, settings, now)
     if presale.state != RESERVE or state in (FulfillmentState.RESERVED, FulfillmentState.OUT_OF_STOCK):
         # Overdue deposits are closed by presales_expire; a reserved one has nothing more to do.
         return None

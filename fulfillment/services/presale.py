@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from fulfillment.decision_events import order_decision_event
-from fulfillment.facts import presale_deadline
+from fulfillment.facts import presale_decision
 from fulfillment.models import FulfillmentSettings
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
-from fulfillment.rules import RELEASE_AND_CLOSE, PresaleFacts, presale_state
+from fulfillment.rules import RELEASE_AND_CLOSE
 from orderhub.events import Actor
 from orderhub.locks import lock_order
 from orderhub.services.orders import apply_status
@@ -34,11 +34,7 @@ def presales_expire(*, now: datetime | None = None) -> list[int]:
             order = lock_order(order_id)
             if order.status != OrderStatus.PENDING_PAYMENT or order.presale_deposit_paid_at is None:
                 continue  # the balance arrived meanwhile
-            decision = presale_state(
-                PresaleFacts(order.pk, order.presale_deposit_paid_at, None),
-                now,
-                presale_deadline(order, settings),
-            )
+            decision = presale_decision(order, settings, now)
             if decision.state != RELEASE_AND_CLOSE:
                 continue
             order_decision_event(order=order, actor=actor, decision=decision.decision)
