@@ -140,3 +140,20 @@ class ShopSyncState(models.Model):
 
     def __str__(self):
         return f"{self.shop.code} @ {self.cursor}"
+
+
+class DrainLease(models.Model):
+    """Which drain is gathering payloads now. Drains commit batch by batch, so this is a lease with an
+    expiry (renewed on every batch), not a row lock held for the drain: a worker that dies leaves it to
+    expire."""
+
+    name = models.CharField(_("name"), max_length=32, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=64, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("drain lease")
+        verbose_name_plural = _("drain leases")
+
+    def __str__(self):
+        return f"{self.name}: {self.holder or '-'}"

@@ -19,6 +19,15 @@ TOKEN_WARNING = timedelta(days=3)
 PULL_KINDS = (SyncKind.PULL, SyncKind.BACKFILL, SyncKind.MANUAL)
 
 
+def inbound_claimable(*, now: datetime, stale_before: datetime) -> QuerySet[InboundEvent]:
+    """Payloads a worker may take: pending, due for retry, or abandoned by a worker that died mid-batch."""
+    return InboundEvent.objects.filter(
+        Q(status=InboundStatus.PENDING)
+        | Q(status=InboundStatus.FAILED, available_at__lte=now)
+        | Q(status=InboundStatus.PROCESSING, claimed_at__lt=stale_before)
+    )
+
+
 def _scoped(user) -> bool:
     return not user.is_superuser and Shop.objects.filter(staff=user).exists()
 

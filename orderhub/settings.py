@@ -226,6 +226,14 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# While pushes keep coming, the drain claims them at most this often (seconds), so a peak is upserted and
+# decided in batches of tens or hundreds: per-batch work (rule tables, tasks, commits) stays small per
+# order, and paid → allocated stays well under a second. 0 claims again at once.
+INBOUND_DRAIN_GATHER_SECONDS = float(os.environ.get("INBOUND_DRAIN_GATHER_SECONDS", "0.25"))
+# Worker processes re-read the decision rules and settings at most this often (seconds); a change made
+# in the same process (the console, a test) applies at once.
+DECISION_TABLES_MAX_AGE_SECONDS = float(os.environ.get("DECISION_TABLES_MAX_AGE_SECONDS", "5"))
+
 # Who hears which domain event: the after-commit dispatcher queues these task paths with the ids.
 # Lower layers announce; higher layers subscribe here, in the project wiring, never by import.
 DOMAIN_EVENT_SUBSCRIBERS: dict[str, list[str]] = {

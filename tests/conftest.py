@@ -34,3 +34,19 @@ def fresh_push_shop_cache():
     webhooks._push_shops.clear()
     yield
     webhooks._push_shops.clear()
+
+
+@pytest.fixture(autouse=True)
+def drains_without_gathering(settings):
+    """The drain's gathering pause serves a live peak; in tests a drain claims again at once."""
+    settings.INBOUND_DRAIN_GATHER_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_decision_tables():
+    """A rolled-back test's rules must not live on in the per-process copy of the decision tables."""
+    from fulfillment.decision_tables import decision_tables_forget
+
+    decision_tables_forget()
+    yield
+    decision_tables_forget()

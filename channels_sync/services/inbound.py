@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,11 +21,12 @@ from django.db.models import F
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from channels_sync.locks import lock_claimable_inbound
+from channels_sync.locks import drain_lease_release, drain_lease_take, lock_claimable_inbound
 from channels_sync.models import InboundEvent, InboundKind, InboundSource, InboundStatus, ShopSyncState
 from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError, PushMessage
 from channels_sync.platforms.http import fail_fast
 from channels_sync.platforms.registry import get_adapter
+from channels_sync.selectors import inbound_claimable
 from channels_sync.services.generic import normalized_from_json
 from channels_sync.shops import client_for
 from orderhub import personal_data
@@ -34,6 +37,8 @@ from orderhub.services.upsert import orders_upsert
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+# Longer than any one batch takes; renewed after each, so only a dead drain's lease runs out.
+DRAIN_LEASE_SECONDS = 120
 
 
 @dataclass
@@ -144,13 +149,17 @@ def inbound_store(items: list[InboundItem]) -> list[int]:
 
 def inbound_claim(*, limit: int) -> list[int]:
     """Claims a batch for one worker: pending, due for retry, or abandoned by a worker that died."""
-    now = timezone.now()
-    stale_before = now - timedelta(seconds=getattr(settings, "INBOUND_CLAIM_TIMEOUT_SECONDS", 300))
+    now, stale_before = _claim_times()
     with transaction.atomic():
         ids = lock_claimable_inbound(limit=limit, now=now, stale_before=stale_before)
         if ids:
             InboundEvent.objects.filter(pk__in=ids).update(status=InboundStatus.PROCESSING, claimed_at=now)
     return ids
+
+
+def _claim_times() -> tuple[datetime, datetime]:
+    now = timezone.now()
+    return now, now - timedelta(seconds=getattr(settings, "INBOUND_CLAIM_TIMEOUT_SECONDS", 300))
 
 
 @dataclass
@@ -406,13 +415,34 @@ def inbound_replay(ids: list[int]) -> ProcessReport:
     return inbound_process(claimed)
 
 
-def inbound_drain(*, batch_size: int = 500, max_batches: int = 100) -> ProcessReport:
-    """Processes claimable payloads batch by batch until none is left (or the budget is spent)."""
-    report = ProcessReport()
+def inbound_drain(
+    *, batch_size: int = 500, max_batches: int = 100, gather_seconds: float | None = None
+) -> ProcessReport:
+    """Processes claimable payloads batch by batch until none is left (or the budget is spent).
+
+    One drain gathers at a time (a lease): while pushes keep coming it claims at most every
+    `gather_seconds` (INBOUND_DRAIN_GATHER_SECONDS), so a peak reaches the upsert and the decisions in
+    batches of tens or hundreds instead of a dozen; a full claim (catching up) is followed by the next at
+    once. A drain that finds the lease taken returns at once: the holder takes its payloads too."""
+    gather = settings.INBOUND_DRAIN_GATHER_SECONDS if gather_seconds is None else gather_seconds
+    report, holder, batches = ProcessReport(), uuid.uuid4().hex, 0
     with httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
-        for _ in range(max_batches):
-            ids = inbound_claim(limit=batch_size)
-            if not ids:
+        while batches < max_batches and drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):
+            try:
+                while batches < max_batches:
+                    began = time.monotonic()
+                    ids = inbound_claim(limit=batch_size)
+                    if not ids:
+                        break
+                    batches += 1
+                    report.add(inbound_process(ids, http=http))
+                    drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS)
+                    if len(ids) < batch_size:
+                        time.sleep(max(gather - (time.monotonic() - began), 0))
+            finally:
+                drain_lease_release(holder=holder)
+            # A payload stored between the last empty claim and the release saw the lease taken.
+            now, stale_before = _claim_times()
+            if not inbound_claimable(now=now, stale_before=stale_before).exists():
                 break
-            report.add(inbound_process(ids, http=http))
     return report

@@ -24,6 +24,7 @@ from fulfillment.services.stock import StockLevelRow, stock_set_levels
 from orderhub.events import Actor
 from orderhub.models import Hold, Order, OrderEvent, OrderLine, OrderLineSku, Shop, Sku
 from orderhub.normalized import NormalizedLine, NormalizedOrder, NormalizedReceiver
+from orderhub.planner_stats import tables_analyze
 from orderhub.services.upsert import orders_upsert
 
 BENCH_CODE = "bench-allocate"
@@ -79,17 +80,11 @@ def bench_data_create(orders: int, *, seed: int = 2026) -> list[int]:
 
 
 def _analyze() -> None:
-    """Vacuumed tables with fresh planner statistics, as autovacuum keeps them in production: without
-    them (a server with autovacuum off, like this project's test machine, and earlier runs' deleted
-    rows) the planner scans whole tables and the bench measures that instead of the decisions."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    tables = [
-        model._meta.db_table
-        for model in (Order, OrderLine, OrderLineSku, Stock, Allocation, OrderFulfillment, Hold, OrderEvent)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+    """Vacuumed tables with fresh planner statistics, as autovacuum keeps them in production (earlier
+    runs' deleted rows, and this test machine runs without autovacuum)."""
+    tables_analyze(
+        (Order, OrderLine, OrderLineSku, Stock, Allocation, OrderFulfillment, Hold, OrderEvent), vacuum=True
+    )
 
 
 def _bench_order(n: int, rng: random.Random, now: datetime) -> NormalizedOrder:

@@ -19,21 +19,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from fulfillment.decision_events import order_decision_event
+from fulfillment.decision_tables import DecisionTables, decision_tables
 from fulfillment.exceptions import InsufficientStock
 from fulfillment.facts import (
-    carrier_rule_facts,
-    gift_rule_facts,
     hold_contexts,
     hold_settings,
     order_facts,
     presale_decision,
-    route_facts,
     routing_settings,
     stock_by_sku,
-    warehouse_options,
 )
 from fulfillment.locks import lock_orders, lock_stocks_of_skus
-from fulfillment.models import Allocation, AllocationStatus, Carrier, FulfillmentSettings
+from fulfillment.models import Allocation, AllocationStatus
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.rules import (
     RESERVE,
@@ -85,7 +82,8 @@ def orders_process(*, order_ids: list[int], actor: Actor) -> dict[int, OrderFulf
     with transaction.atomic(), collected():
         orders = lock_orders(order_ids)
         records = {f.order_id: f for f in OrderFulfillment.objects.filter(order_id__in=orders)}
-        settings = FulfillmentSettings.current()
+        tables = decision_tables()
+        settings = tables.settings
         modes, outcome = {}, {}
         for order_id, order in orders.items():
             record = records.get(order_id)
@@ -102,7 +100,7 @@ def orders_process(*, order_ids: list[int], actor: Actor) -> dict[int, OrderFulf
             modes[order_id] = mode
             outcome[order_id] = record
         if modes:
-            _Batch(orders, records, modes, settings, now, actor).decide()
+            _Batch(orders, records, modes, tables, now, actor).decide()
     return outcome
 
 
@@ -133,16 +131,16 @@ class _Batch:
     """One batch of decisions: the facts of every order read at once, the rules applied order by order
     in queue order (VIP and expedited first), the allocations written at once."""
 
-    def __init__(self, orders, records, modes, settings, now, actor):
+    def __init__(self, orders, records, modes, tables: DecisionTables, now, actor):
         self.orders, self.records, self.modes = orders, records, modes
-        self.settings, self.now, self.actor = settings, now, actor
+        self.settings, self.now, self.actor = tables.settings, now, actor
         self.facts = order_facts(list(modes))
-        self.gift_rules = gift_rule_facts()
+        self.gift_rules = tables.gift_rules
         self.allocated = self._allocated_warehouses()
-        self.options, self.warehouses = warehouse_options()
-        self.routes, self.routing_settings = route_facts(), routing_settings(settings)
-        self.carrier_rules = carrier_rule_facts()
-        self.carriers = {carrier.code: carrier for carrier in Carrier.objects.all()}
+        self.options, self.warehouses = tables.options, tables.warehouses
+        self.routes, self.routing_settings = tables.routes, routing_settings(tables.settings)
+        self.carrier_rules = tables.carrier_rules
+        self.carriers = tables.carriers
         self.frozen_skus: set[str] = set()
 
     def decide(self) -> None:

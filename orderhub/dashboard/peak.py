@@ -22,6 +22,7 @@ import httpx
 from django.db import connection
 from django.db.models import Min
 
+from channels_sync.models import InboundEvent
 from channels_sync.platforms.base import PayloadError
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.sandbox.core import SandboxState
@@ -31,7 +32,7 @@ from channels_sync.sandbox.server import platform_module
 from fulfillment.models import Allocation, Stock
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.services.stock import StockLevelRow, stock_set_levels
-from orderhub.models import Order, Shop
+from orderhub.models import Hold, Order, OrderEvent, OrderLine, OrderLineSku, Shop
 
 # The targets stated in the README ("Production and scale-out").
 TARGET_ACK_P99_MS = 50
@@ -184,6 +185,21 @@ def push_at_rate(
     for thread in threads:
         thread.join()
     run.pushing_ended_at = time.time()
+
+
+# What a peak fills: analysed during the run where autovacuum would do it (see orderhub/planner_stats.py).
+PEAK_TABLES = (
+    InboundEvent,
+    Order,
+    OrderLine,
+    OrderLineSku,
+    OrderEvent,
+    Hold,
+    OrderFulfillment,
+    Allocation,
+    Stock,
+)
+ANALYZE_EVERY_SECONDS = 30
 
 
 def _our_orders(run: PeakRun):

@@ -28,6 +28,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from orderhub.dashboard.peak import (
+    ANALYZE_EVERY_SECONDS,
+    PEAK_TABLES,
     PeakError,
     PeakRun,
     demo_shops,
@@ -41,6 +43,7 @@ from orderhub.dashboard.peak import (
     whole_order_platforms,
 )
 from orderhub.dashboard.peak import figures as peak_figures
+from orderhub.planner_stats import autovacuum_off, tables_analyze
 
 READY_TIMEOUT_SECONDS = 40
 STOP_TIMEOUT_SECONDS = 20
@@ -132,6 +135,11 @@ class Command(BaseCommand):
         parser.add_argument("--progress-every", type=float, default=5, help="seconds between progress lines")
         parser.add_argument("--no-stock-top-up", action="store_true", help="leave demo stock as it is")
         parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite anyway")
+        parser.add_argument(
+            "--no-analyze",
+            action="store_true",
+            help="on a server with autovacuum off, do not analyse the filling tables during the run",
+        )
 
     def handle(self, *args, **o):
         self._check(o)
@@ -223,6 +231,7 @@ class Command(BaseCommand):
             started = stack.enter_context(processes(commands, log_dir, env))
             self._wait_web(base_url, started)
             self._probe_cluster(started, log_dir, expected=o["workers"] if not o["no_start_workers"] else 1)
+            analyze = self._analyzer(o)
             run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops)
             self._say(f"preparing {round(o['rate'] * seconds)} signed pushes (before the clock starts) ...")
             pushes = pushes_prepare(run, base_url)
@@ -245,6 +254,7 @@ class Command(BaseCommand):
                 while pusher.is_alive():
                     pusher.join(o["progress_every"])
                     _check_alive(started)
+                    analyze()
                     sample = progress(run)
                     samples.append(sample)
                     self._say(progress_line(run, sample))
@@ -262,6 +272,27 @@ class Command(BaseCommand):
             result = peak_figures(run, samples, drained_at, workers)
         for line in report_lines(result):
             self._say(line)
+
+    def _analyzer(self, o):
+        """On a server with autovacuum off, the tables the peak fills are analysed now and every
+        ANALYZE_EVERY_SECONDS, as autovacuum's analyze would; otherwise the planner goes on judging them
+        by their size before the peak and scans them whole."""
+        if o["no_analyze"] or not autovacuum_off():
+            return lambda: None
+        self._say(
+            f"autovacuum is off on this server: the tables the peak fills are analysed every "
+            f"{ANALYZE_EVERY_SECONDS} s, as autovacuum would (--no-analyze to leave them)"
+        )
+        tables_analyze(PEAK_TABLES)
+        last = time.monotonic()
+
+        def analyze():
+            nonlocal last
+            if time.monotonic() - last >= ANALYZE_EVERY_SECONDS:
+                tables_analyze(PEAK_TABLES)
+                last = time.monotonic()
+
+        return analyze
 
     def _platform_apis(self, stack: ExitStack, shops) -> None:
         """The scheduled pulls and back-fills of the demo shops call the sandbox's APIs. Without it they
