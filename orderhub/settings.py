@@ -217,6 +217,11 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "save_limit": -1,  # keep failures only: the default scan after every task caps the cluster ~75 tasks/s
     "ack_failures": True,
+    # A fresh worker loads the address library and warms its caches (about a second of CPU). At
+    # django-q2's default of 500 tasks, a peak replaced one of four workers every ~30 s and the orders
+    # queued behind it waited; the memory guard below recycles a worker that grows instead.
+    "recycle": int(os.environ.get("Q_RECYCLE", "20000")),
+    "max_rss": int(os.environ.get("Q_MAX_RSS_KB", "1500000")),
     "catch_up": False,
     "label": "Django Q2",
     "sync": env_bool("Q_SYNC"),

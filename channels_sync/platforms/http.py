@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+import certifi
 import httpx
 from django.conf import settings
 
@@ -32,6 +35,18 @@ def fail_fast():
         yield
     finally:
         _fail_fast.reset(token)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def http_client(**options) -> httpx.Client:
+    """An HTTP client for platform and carrier APIs. Building TLS settings reads the whole certificate
+    bundle (tens of milliseconds); a worker that opens a client for every drain, pull or push must not
+    pay that each time, so all clients of a process share one TLS context."""
+    return httpx.Client(verify=_tls(), **options)
 
 
 def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:

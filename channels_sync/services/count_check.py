@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from channels_sync.models import InboundEvent, InboundKind, InboundSource, InboundStatus, SyncKind, SyncRun
 from channels_sync.platforms.base import PayloadError, PlatformError
+from channels_sync.platforms.http import http_client
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.platforms.util import BEIJING
 from channels_sync.services.inbound import (
@@ -113,5 +114,5 @@ def _ingest(shop: Shop, raws: list[dict], http: httpx.Client) -> int:
 def shops_count_check(day: date | None = None) -> list[SyncRun]:
     day = day or (timezone.now().astimezone(BEIJING).date() - timedelta(days=1))
     shops = Shop.objects.filter(active=True, pull_enabled=True).exclude(platform="manual")
-    with httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
+    with http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
         return [shop_count_check(shop=shop, day=day, http=http) for shop in shops]

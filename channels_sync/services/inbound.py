@@ -24,7 +24,7 @@ from django.utils import timezone
 from channels_sync.locks import drain_lease_release, drain_lease_take, lock_claimable_inbound
 from channels_sync.models import InboundEvent, InboundKind, InboundSource, InboundStatus, ShopSyncState
 from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError, PushMessage
-from channels_sync.platforms.http import fail_fast
+from channels_sync.platforms.http import fail_fast, http_client
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.selectors import inbound_claimable
 from channels_sync.services.generic import normalized_from_json
@@ -189,7 +189,7 @@ def inbound_process(ids: list[int], *, http: httpx.Client | None = None) -> Proc
         event.attempts += 1
         by_shop[event.shop_id].append(event)
     owns_http = http is None
-    http = http or httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
+    http = http or http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
     try:
         for shop_events in by_shop.values():
             shop_report = _process_shop_events(shop_events, http)
@@ -426,7 +426,7 @@ def inbound_drain(
     once. A drain that finds the lease taken returns at once: the holder takes its payloads too."""
     gather = settings.INBOUND_DRAIN_GATHER_SECONDS if gather_seconds is None else gather_seconds
     report, holder, batches = ProcessReport(), uuid.uuid4().hex, 0
-    with httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
+    with http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
         while batches < max_batches and drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):
             try:
                 while batches < max_batches:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from channels_sync.models import InboundKind, InboundSource, ShopSyncState, SyncKind, SyncRun
 from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError
+from channels_sync.platforms.http import http_client
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.services.inbound import InboundItem, ProcessReport, inbound_process, inbound_store
 from channels_sync.shops import client_for
@@ -54,7 +55,7 @@ def shop_pull(
     run = SyncRun.objects.create(shop=shop, kind=kind, window_start=start, window_end=end)
     report = ProcessReport()
     owns_http = http is None
-    http = http or httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
+    http = http or http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
     try:
         client = client_for(shop, http)
         for page in client.fetch_orders(start, end):

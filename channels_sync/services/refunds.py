@@ -13,7 +13,7 @@ import httpx
 
 from channels_sync.models import InboundEvent, InboundKind, InboundSource
 from channels_sync.platforms.base import PayloadError
-from channels_sync.platforms.http import fail_fast
+from channels_sync.platforms.http import fail_fast, http_client
 from channels_sync.platforms.refunds import RefundDecision, refund_module
 from channels_sync.platforms.registry import PLATFORM_NAMES
 from channels_sync.services.inbound import InboundItem, inbound_store
@@ -127,7 +127,7 @@ def refund_decision_send(*, shop: Shop, decision: RefundDecision, http: httpx.Cl
     """Approves or rejects a case through the platform's API (retries transient failures)."""
     module = refund_module(shop.platform)
     owns = http is None
-    http = http or httpx.Client(timeout=20)
+    http = http or http_client(timeout=20)
     try:
         return module.send_decision(client_for(shop, http), decision)
     finally:

@@ -154,7 +154,7 @@ class _Batch:
         contexts = hold_contexts(self.facts, hold_settings(self.settings), snapshot)
         approved, open_kinds = self._holds_known()
         gifts_left = stock_by_sku(snapshot)
-        to_route = []
+        to_route, gifts = [], {}
         for facts in sorted(self.facts.values(), key=priority_key):
             order_id = facts.order_id
             self.records[order_id].priority_rank = priority_rank(facts)
@@ -170,7 +170,11 @@ class _Batch:
                 # Reserved on its deposit, or held after allocating: its stock is already set aside.
                 self._finish(order_id, self._ready_state(order_id), warehouse_id=self.allocated[order_id])
             else:
-                to_route.append(self._with_gift(facts, gifts_left))
+                to_route.append(facts)
+                gift = self._gift(facts, gifts_left)
+                if gift is not None:
+                    gifts[order_id] = gift
+        to_route = self._with_gift_lines(to_route, gifts)
         self.stock = dict(snapshot)
         plans = self._plans(to_route)
         planned = [self.facts[order_id] for order_id in plans]
@@ -310,18 +314,48 @@ class _Batch:
             kinds.add(hold.kind)
         return kinds
 
-    def _with_gift(self, facts: OrderFacts, gifts_left: dict[int, int]) -> OrderFacts:
-        """The order's facts with the gift line a gift rule adds, if any; gifts_left is drawn down."""
+    def _gift(self, facts: OrderFacts, gifts_left: dict[int, int]) -> GiftDecision | None:
+        """The gift a gift rule adds to the order, if any (gifts_left is drawn down)."""
         gift = gifts_for(facts, self.gift_rules, gifts_left, self.now)
         if gift is None:
-            return facts
+            return None
         self._record(facts.order_id, gift.decision)
         if gift.gift_sku_id is None:
-            return facts
+            return None
         gifts_left[gift.gift_sku_id] = gifts_left.get(gift.gift_sku_id, 0) - gift.quantity
-        facts = replace(facts, lines=(*facts.lines, _gift_line_add(self.orders[facts.order_id], gift)))
-        self.facts[facts.order_id] = facts
-        return facts
+        return gift
+
+    def _with_gift_lines(
+        self, to_route: list[OrderFacts], gifts: dict[int, GiftDecision]
+    ) -> list[OrderFacts]:
+        """Each gift as a free line mapped to its SKU, written for the whole batch at once (gifts_for
+        gives nothing to an order that has one); the orders' facts with their gift lines."""
+        if not gifts:
+            return to_route
+        skus = Sku.objects.in_bulk({gift.gift_sku_id for gift in gifts.values()})
+        lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                order=self.orders[order_id],
+                outer_sku_code=skus[gift.gift_sku_id].code,
+                title=(gift.label_note or skus[gift.gift_sku_id].name)[:300],
+                quantity=gift.quantity,
+                unit_price=0,
+                paid_amount=0,
+                is_gift=True,
+            )
+            for order_id, gift in gifts.items()
+        )
+        OrderLineSku.objects.bulk_create(
+            OrderLineSku(line=line, sku_id=gift.gift_sku_id, quantity=gift.quantity)
+            for line, gift in zip(lines, gifts.values(), strict=True)
+        )
+        for line, (order_id, gift) in zip(lines, gifts.items(), strict=True):
+            sku = skus[gift.gift_sku_id]
+            gift_line = LineFacts(line.pk, sku.pk, sku.code, gift.quantity, sku.weight_g, is_gift=True)
+            self.facts[order_id] = replace(
+                self.facts[order_id], lines=(*self.facts[order_id].lines, gift_line)
+            )
+        return [self.facts[facts.order_id] for facts in to_route]
 
     def _route(self, facts: OrderFacts) -> _Plan | str:
         """The allocation plan on self.stock, or why no warehouse can ship the order."""
@@ -424,22 +458,6 @@ class _Batch:
                 "estimated_delivery_at",
             ],
         )
-
-
-def _gift_line_add(order: Order, gift: GiftDecision) -> LineFacts:
-    """The gift as a free line mapped to its SKU; gifts_for gives nothing to an order that has one."""
-    sku = Sku.objects.get(pk=gift.gift_sku_id)
-    line = OrderLine.objects.create(
-        order=order,
-        outer_sku_code=sku.code,
-        title=(gift.label_note or sku.name)[:300],
-        quantity=gift.quantity,
-        unit_price=0,
-        paid_amount=0,
-        is_gift=True,
-    )
-    OrderLineSku.objects.create(line=line, sku=sku, quantity=gift.quantity)
-    return LineFacts(line.pk, sku.pk, sku.code, gift.quantity, sku.weight_g, is_gift=True)
 
 
 def priority_rank(facts: OrderFacts) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from channels_sync.platforms.base import AuthExpired, PlatformError
+from channels_sync.platforms.http import http_client
 from channels_sync.shipping import ShipRequest, shop_ship
 from fulfillment.exceptions import WarehouseRefused
 from fulfillment.locks import lock_active_allocations, lock_stocks
@@ -159,7 +160,7 @@ def ship_writeback_attempt(
             .values_list("platform_line_id", flat=True)
         ),
     )
-    client_http = http or httpx.Client(timeout=15)
+    client_http = http or http_client(timeout=15)
     error = ""
     try:
         shop_ship(shop=order.shop, request=request, http=client_http)

@@ -19,13 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 
 from channels_sync.platforms.base import AuthExpired, PlatformError
-from channels_sync.platforms.http import fail_fast
+from channels_sync.platforms.http import fail_fast, http_client
 from channels_sync.platforms.registry import PLATFORM_NAMES
 from channels_sync.stock import shop_stock_update
 from fulfillment.models import Stock, StockPush
@@ -104,7 +103,7 @@ def stock_push_due(now: datetime, *, sku_ids=None) -> int:
     listings = _listing_stocks({row.sku_id for row in rows})
     pushed = 0
     # Fail fast: a throttled shop waits for its retry instead of stalling every other shop's push.
-    with httpx.Client(timeout=getattr(settings, "STOCK_PUSH_HTTP_TIMEOUT_SECONDS", 15)) as http, fail_fast():
+    with http_client(timeout=getattr(settings, "STOCK_PUSH_HTTP_TIMEOUT_SECONDS", 15)) as http, fail_fast():
         for row in rows:
             figures = listings.get((row.shop_id, row.sku_id))
             if figures is None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from channels_sync.carriers.base import CarrierError, TrackingResult
 from channels_sync.carriers.gateway import kuaidi100_callback_salt, tracking_provider
 from channels_sync.carriers.tracking import kuaidi100_callback_verify, kuaidi100_result
+from channels_sync.platforms.http import http_client
 from fulfillment.locks_warehouse import lock_parcel
 from fulfillment.models import FulfillmentSettings
 from fulfillment.models_warehouse import (
@@ -104,7 +105,7 @@ def _shipped_waybills(limit: int):
 def tracking_poll(
     *, limit: int = 200, http: httpx.Client | None = None, provider_name: str | None = None
 ) -> dict:
-    client_http = http or httpx.Client(timeout=15)
+    client_http = http or http_client(timeout=15)
     figures = {"polled": 0, "collected": 0, "delivered": 0, "errors": 0}
     try:
         provider = tracking_provider(client_http, provider_name)

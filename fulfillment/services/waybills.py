@@ -15,6 +15,7 @@ from django_q.tasks import async_task
 
 from channels_sync.carriers.base import Address, CarrierError, WaybillItem, WaybillRequest
 from channels_sync.carriers.gateway import order_channels_type, waybills_for
+from channels_sync.platforms.http import http_client
 from fulfillment.exceptions import CarrierFailed, WarehouseRefused
 from fulfillment.locks_warehouse import lock_active_waybills, lock_waybill
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
@@ -36,7 +37,7 @@ HTTP_TIMEOUT = 15
 
 
 def _http() -> httpx.Client:
-    return httpx.Client(timeout=HTTP_TIMEOUT)
+    return http_client(timeout=HTTP_TIMEOUT)
 
 
 def receiver_of(order: Order) -> Address:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels_sync.platforms.base import PlatformError
+from channels_sync.platforms.http import http_client
 from channels_sync.services.inbound import inbound_process
 from channels_sync.services.refunds import refund_page_store, refund_pages
 from orderhub.models import Shop
@@ -30,7 +31,7 @@ def shop_refunds_poll(*, shop: Shop, http: httpx.Client | None = None, process: 
     start = (state.cursor - OVERLAP) if state.cursor else now - FIRST_POLL_LOOKBACK
     end = now - _lag()
     owns = http is None
-    http = http or httpx.Client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
+    http = http or http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
     stored: list[int] = []
     try:
         for page in refund_pages(shop, start, end, http):

@@ -4,10 +4,10 @@ orders batch by batch, without django-q2 (for operators, benchmarks and a dedica
 import signal
 import time
 
-import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from channels_sync.platforms.http import http_client
 from channels_sync.services.inbound import ProcessReport, inbound_claim, inbound_process
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         report, payloads = ProcessReport(), 0
         started = idle_since = time.monotonic()
         timeout = getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)
-        with httpx.Client(timeout=timeout) as http:
+        with http_client(timeout=timeout) as http:
             while not stopping:
                 ids = inbound_claim(limit=batch_size)
                 if ids:

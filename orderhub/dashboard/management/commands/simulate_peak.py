@@ -26,9 +26,9 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Max
 
 from orderhub.dashboard.peak import (
-    ANALYZE_EVERY_SECONDS,
     PEAK_TABLES,
     PeakError,
     PeakRun,
@@ -43,9 +43,11 @@ from orderhub.dashboard.peak import (
     whole_order_platforms,
 )
 from orderhub.dashboard.peak import figures as peak_figures
-from orderhub.planner_stats import autovacuum_off, tables_analyze
+from orderhub.models import Order
+from orderhub.planner_stats import autovacuum_off, tables_maintain_due
 
 READY_TIMEOUT_SECONDS = 40
+AUTOVACUUM_NAPTIME_SECONDS = 10  # autovacuum_naptime is a minute per database; a peak run is five
 STOP_TIMEOUT_SECONDS = 20
 
 
@@ -136,9 +138,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-stock-top-up", action="store_true", help="leave demo stock as it is")
         parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite anyway")
         parser.add_argument(
-            "--no-analyze",
+            "--no-autovacuum",
             action="store_true",
-            help="on a server with autovacuum off, do not analyse the filling tables during the run",
+            help="with autovacuum off on the server, do not vacuum and analyse the filling tables in the run",
         )
 
     def handle(self, *args, **o):
@@ -231,11 +233,12 @@ class Command(BaseCommand):
             started = stack.enter_context(processes(commands, log_dir, env))
             self._wait_web(base_url, started)
             self._probe_cluster(started, log_dir, expected=o["workers"] if not o["no_start_workers"] else 1)
-            analyze = self._analyzer(o)
+            stack.enter_context(self._autovacuum_stand_in(o))
             run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops)
             self._say(f"preparing {round(o['rate'] * seconds)} signed pushes (before the clock starts) ...")
             pushes = pushes_prepare(run, base_url)
             run.start_dt = datetime.now(tz=UTC)
+            run.order_floor = Order.objects.aggregate(last=Max("pk"))["last"] or 0
             stop = threading.Event()
             pusher = threading.Thread(
                 target=push_at_rate,
@@ -254,7 +257,6 @@ class Command(BaseCommand):
                 while pusher.is_alive():
                     pusher.join(o["progress_every"])
                     _check_alive(started)
-                    analyze()
                     sample = progress(run)
                     samples.append(sample)
                     self._say(progress_line(run, sample))
@@ -273,26 +275,35 @@ class Command(BaseCommand):
         for line in report_lines(result):
             self._say(line)
 
-    def _analyzer(self, o):
-        """On a server with autovacuum off, the tables the peak fills are analysed now and every
-        ANALYZE_EVERY_SECONDS, as autovacuum's analyze would; otherwise the planner goes on judging them
-        by their size before the peak and scans them whole."""
-        if o["no_analyze"] or not autovacuum_off():
-            return lambda: None
+    @contextmanager
+    def _autovacuum_stand_in(self, o):
+        """On a server with autovacuum off, a thread does to the tables the peak fills what autovacuum
+        would (VACUUM and ANALYZE past its thresholds, throttled like it). Otherwise the planner goes on
+        judging them by their size before the peak and dead rows pile up in their indexes."""
+        if o["no_autovacuum"] or not autovacuum_off():
+            yield
+            return
         self._say(
-            f"autovacuum is off on this server: the tables the peak fills are analysed every "
-            f"{ANALYZE_EVERY_SECONDS} s, as autovacuum would (--no-analyze to leave them)"
+            "autovacuum is off on this server: a stand-in vacuums and analyses the tables the peak fills "
+            "when autovacuum would (--no-autovacuum to leave them)"
         )
-        tables_analyze(PEAK_TABLES)
-        last = time.monotonic()
+        stop = threading.Event()
 
-        def analyze():
-            nonlocal last
-            if time.monotonic() - last >= ANALYZE_EVERY_SECONDS:
-                tables_analyze(PEAK_TABLES)
-                last = time.monotonic()
+        def maintain():
+            try:
+                while not stop.wait(AUTOVACUUM_NAPTIME_SECONDS):
+                    tables_maintain_due(PEAK_TABLES)
+            finally:
+                connection.close()
 
-        return analyze
+        thread = threading.Thread(target=maintain, name="autovacuum-stand-in", daemon=True)
+        tables_maintain_due(PEAK_TABLES)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _platform_apis(self, stack: ExitStack, shops) -> None:
         """The scheduled pulls and back-fills of the demo shops call the sandbox's APIs. Without it they
