@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.db import connection
@@ -29,6 +29,7 @@ from channels_sync.sandbox.core import SandboxState
 from channels_sync.sandbox.demo import DEMO_SHOP_IDS, demo_shop
 from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import platform_module
+from channels_sync.selectors import inbound_claimable
 from fulfillment.models import Allocation, Stock
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.services.stock import StockLevelRow, stock_set_levels
@@ -201,6 +202,11 @@ PEAK_TABLES = (
     Allocation,
     Stock,
 )
+
+
+def inbound_claimable_count() -> int:
+    now = datetime.now(tz=UTC)
+    return inbound_claimable(now=now, stale_before=now - timedelta(minutes=5)).count()
 
 
 def _our_orders(run: PeakRun):

@@ -33,6 +33,7 @@ from orderhub.dashboard.peak import (
     PeakError,
     PeakRun,
     demo_shops,
+    inbound_claimable_count,
     progress,
     progress_line,
     push_at_rate,
@@ -47,6 +48,7 @@ from orderhub.models import Order
 from orderhub.planner_stats import autovacuum_off, tables_maintain_due
 
 READY_TIMEOUT_SECONDS = 40
+LEFTOVER_TIMEOUT_SECONDS = 300
 AUTOVACUUM_NAPTIME_SECONDS = 10  # autovacuum_naptime is a minute per database; a peak run is five
 STOP_TIMEOUT_SECONDS = 20
 
@@ -121,6 +123,13 @@ class Command(BaseCommand):
             "--cluster-workers", type=int, default=None, help="workers per qcluster (default: Q_WORKERS)"
         )
         parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            default=5,
+            help="CPU niceness of the qcluster processes when they share the machine with the web server "
+            "(README, production): acknowledgements first, 0 for equal shares",
+        )
         parser.add_argument(
             "--url", default="", help="use this running OrderHub instead of starting gunicorn"
         )
@@ -212,7 +221,12 @@ class Command(BaseCommand):
             commands += [
                 (
                     f"qcluster-{n + 1}",
-                    [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
+                    [
+                        *(["nice", "-n", str(o["worker_nice"])] if o["worker_nice"] else []),
+                        sys.executable,
+                        str(Path(settings.BASE_DIR) / "manage.py"),
+                        "qcluster",
+                    ],
                 )
                 for n in range(o["workers"])
             ]
@@ -233,6 +247,7 @@ class Command(BaseCommand):
             started = stack.enter_context(processes(commands, log_dir, env))
             self._wait_web(base_url, started)
             self._probe_cluster(started, log_dir, expected=o["workers"] if not o["no_start_workers"] else 1)
+            self._wait_for_leftovers(started)
             stack.enter_context(self._autovacuum_stand_in(o))
             run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops)
             self._say(f"preparing {round(o['rate'] * seconds)} signed pushes (before the clock starts) ...")
@@ -373,6 +388,17 @@ class Command(BaseCommand):
             f"the worker cluster did not run probe tasks within {READY_TIMEOUT_SECONDS} s "
             f"(broker {broker_name()}; is qcluster running with the same DATABASE_URL/REDIS_URL?)\n{logs}"
         )
+
+    def _wait_for_leftovers(self, started) -> None:
+        """Payloads stored before the run (an earlier run cut short) would be counted as the run's own
+        orders: the clock starts once the cluster has processed them."""
+        deadline = time.monotonic() + LEFTOVER_TIMEOUT_SECONDS
+        while left := inbound_claimable_count():
+            if time.monotonic() > deadline:
+                raise PeakError(f"{left} payloads from before the run are still unprocessed")
+            self._say(f"waiting for {left} payloads stored before the run to be processed ...")
+            _check_alive(started)
+            time.sleep(2)
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
