@@ -353,9 +353,22 @@ def _finish(
 
 
 def _finish_all(finished: list[tuple[int, str, str, int | None]]) -> None:
-    """Marks payloads done: one UPDATE per result and one for their order ids, not one per payload
-    (which capped a drain at a few hundred payloads a second)."""
+    """Marks payloads done with their result and order: one statement for the batch on PostgreSQL (one
+    row version per payload, not one per column set), one UPDATE per result elsewhere."""
+    if not finished:
+        return
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        # Four arrays unnested into one UPDATE; bulk_update's CASE per row cost ten times more.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {InboundEvent._meta.db_table} AS e SET status = v.status, result = v.result, "  # noqa: S608
+                "order_id = v.order_id, processed_at = %s, last_error = '', claimed_at = NULL "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) "
+                "AS v(id, status, result, order_id) WHERE e.id = v.id",
+                [now, *(list(column) for column in zip(*finished, strict=True))],
+            )
+        return
     by_result: dict[tuple[str, str], list[int]] = defaultdict(list)
     for event_id, status, result, _ in finished:
         by_result[(status, result)].append(event_id)
@@ -363,20 +376,8 @@ def _finish_all(finished: list[tuple[int, str, str, int | None]]) -> None:
         InboundEvent.objects.filter(pk__in=ids).update(
             status=status, result=result, order_id=None, processed_at=now, last_error="", claimed_at=None
         )
-    with_order = [(event_id, order_id) for event_id, _, _, order_id in finished if order_id]
-    if not with_order:
-        return
-    if connection.vendor == "postgresql":
-        # One statement over two arrays; bulk_update's CASE per row cost ten times more.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {InboundEvent._meta.db_table} AS e SET order_id = v.order_id "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, order_id) WHERE e.id = v.id",
-                [list(column) for column in zip(*with_order, strict=True)],
-            )
-    else:
-        rows = [InboundEvent(pk=event_id, order_id=order_id) for event_id, order_id in with_order]
-        InboundEvent.objects.bulk_update(rows, ["order_id"], batch_size=500)
+    rows = [InboundEvent(pk=event_id, order_id=order_id) for event_id, _, _, order_id in finished if order_id]
+    InboundEvent.objects.bulk_update(rows, ["order_id"], batch_size=500)
 
 
 def _fail(event: InboundEvent, error: str, *, dead: bool, report: ProcessReport) -> None:
@@ -423,26 +424,38 @@ def inbound_drain(
     One drain gathers at a time (a lease): while pushes keep coming it claims at most every
     `gather_seconds` (INBOUND_DRAIN_GATHER_SECONDS), so a peak reaches the upsert and the decisions in
     batches of tens or hundreds instead of a dozen; a full claim (catching up) is followed by the next at
-    once. A drain that finds the lease taken returns at once: the holder takes its payloads too."""
+    once. A drain that finds the lease taken helps only while a full batch is waiting (a backlog after an
+    outage), else it returns at once: the holder takes the trickle."""
     gather = settings.INBOUND_DRAIN_GATHER_SECONDS if gather_seconds is None else gather_seconds
     report, holder, batches = ProcessReport(), uuid.uuid4().hex, 0
     with http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
-        while batches < max_batches and drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):
-            try:
-                while batches < max_batches:
-                    began = time.monotonic()
-                    ids = inbound_claim(limit=batch_size)
-                    if not ids:
-                        break
-                    batches += 1
-                    report.add(inbound_process(ids, http=http))
-                    drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS)
-                    if len(ids) < batch_size:
-                        time.sleep(max(gather - (time.monotonic() - began), 0))
-            finally:
-                drain_lease_release(holder=holder)
-            # A payload stored between the last empty claim and the release saw the lease taken.
-            now, stale_before = _claim_times()
-            if not inbound_claimable(now=now, stale_before=stale_before).exists():
+        while batches < max_batches:
+            if drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):
+                try:
+                    while batches < max_batches:
+                        began = time.monotonic()
+                        ids = inbound_claim(limit=batch_size)
+                        if not ids:
+                            break
+                        batches += 1
+                        report.add(inbound_process(ids, http=http))
+                        drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS)
+                        if len(ids) < batch_size:
+                            time.sleep(max(gather - (time.monotonic() - began), 0))
+                finally:
+                    drain_lease_release(holder=holder)
+                # A payload stored between the last empty claim and the release saw the lease taken.
+                if not _claimable(1):
+                    break
+            elif _claimable(batch_size):
+                ids = inbound_claim(limit=batch_size)
+                batches += 1
+                report.add(inbound_process(ids, http=http))
+            else:
                 break
     return report
+
+
+def _claimable(at_least: int) -> bool:
+    now, stale_before = _claim_times()
+    return inbound_claimable(now=now, stale_before=stale_before)[:at_least].count() >= at_least

@@ -115,3 +115,13 @@ def test_a_payload_stored_as_the_drain_lets_go_is_still_drained(monkeypatch):
     inbound_drain(gather_seconds=0)
 
     assert late and pending() == 0
+
+
+def test_a_drain_that_finds_another_gathering_helps_with_full_batches_while_a_backlog_waits(claims):
+    store(5)
+    assert drain_lease_take(holder="the other drain", seconds=60)
+
+    inbound_drain(batch_size=2, gather_seconds=0)
+
+    assert claims == [2, 2]  # the odd one is left to the drain that gathers
+    assert pending() == 1
