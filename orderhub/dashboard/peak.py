@@ -13,7 +13,7 @@ import random
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -263,12 +263,13 @@ def figures(run: PeakRun, samples: list[Progress], drained_at: float | None, wor
         .values_list("line__order__shop__platform", "line__order__platform_order_id")
         .annotate(first=Min("created_at"))
     )
-    latencies = []
+    latencies, sent_and_latency = [], []
     for platform, order_id, first in first_allocation:
         sent_at = sent_by_id.get((platform, order_id))
         if sent_at is not None:
             latencies.append(first.timestamp() - sent_at)
-    # Per minute of the run: pushes sent, orders stored, orders decided.
+            sent_and_latency.append((sent_at, first.timestamp() - sent_at))
+    # Per minute of the run: pushes sent, orders stored, orders decided; the latencies of what was sent.
     start = run.started_at
     minutes = max(math.ceil((max(drained_at or 0, run.pushing_ended_at) - start) / 60), 1)
     per_minute = [{"minute": m + 1, "pushed": 0, "stored": 0, "decided": 0} for m in range(minutes + 1)]
@@ -287,6 +288,15 @@ def figures(run: PeakRun, samples: list[Progress], drained_at: float | None, wor
     )
     for at in decided_at:
         per_minute[bucket(at.timestamp())]["decided"] += 1
+    acks_by_minute, allocated_by_minute = defaultdict(list), defaultdict(list)
+    for s in run.sent:
+        if s.status == 200:
+            acks_by_minute[bucket(s.sent_at)].append(s.seconds * 1000)
+    for sent_at, latency in sent_and_latency:
+        allocated_by_minute[bucket(sent_at)].append(latency)
+    for index, row in enumerate(per_minute):
+        row["ack_p99_ms"] = round(percentile(acks_by_minute[index], 99) or 0, 1)
+        row["paid_to_allocated_p95_s"] = round(percentile(allocated_by_minute[index], 95) or 0, 2)
     while len(per_minute) > 1 and not any(per_minute[-1][k] for k in ("pushed", "stored", "decided")):
         per_minute.pop()
     last = samples[-1] if samples else progress(run)
@@ -347,10 +357,13 @@ def report_lines(f: dict) -> list[str]:
         f"simulate_peak: {f['rate_per_s']:g} orders/s for {f['seconds']:g} s on {f['database']} "
         f"({f.get('broker', '?')} broker, {f.get('cluster_processes', '?')} qcluster processes × "
         f"{f.get('workers_per_cluster', '?')} workers), platforms {', '.join(f['platforms'])}",
-        "minute  pushed  stored  decided",
+        "minute  pushed  stored  decided  ack p99 ms  paid→allocated p95 s",
     ]
     for row in f["per_minute"]:
-        lines.append(f"{row['minute']:>6}  {row['pushed']:>6}  {row['stored']:>6}  {row['decided']:>7}")
+        lines.append(
+            f"{row['minute']:>6}  {row['pushed']:>6}  {row['stored']:>6}  {row['decided']:>7}  "
+            f"{row.get('ack_p99_ms', 0):>10}  {row.get('paid_to_allocated_p95_s', 0):>20}"
+        )
     lines += [
         f"orders: pushed {f['pushed']}, accepted {f['accepted']}, stored {f['stored']}, "
         f"decided {f['decided']} "

@@ -29,7 +29,16 @@ def _figures(**overrides):
         "max_backlog": 300,
         "backlog_at_end_of_pushing": 120,
         "drain_seconds_after_end": 4.2,
-        "per_minute": [{"minute": 1, "pushed": 12000, "stored": 11900, "decided": 11800}],
+        "per_minute": [
+            {
+                "minute": 1,
+                "pushed": 12000,
+                "stored": 11900,
+                "decided": 11800,
+                "ack_p99_ms": 21.0,
+                "paid_to_allocated_p95_s": 0.8,
+            }
+        ],
         "database": "postgresql",
         "broker": "redis",
         "cluster_processes": 2,
@@ -58,7 +67,7 @@ def test_report_prints_minutes_verdict_and_json_last():
     assert "  [MISSED] ack p99 80.5 ms < 50 ms" in lines
     assert lines[-2] == "verdict: does NOT keep up"
     assert json.loads(lines[-1])["ack_p99_ms"] == 80.5
-    assert any(line.split() == ["1", "12000", "11900", "11800"] for line in lines)
+    assert any(line.split() == ["1", "12000", "11900", "11800", "21.0", "0.8"] for line in lines)
 
 
 def test_percentile_nearest_rank():
