@@ -44,7 +44,7 @@ class InboundEvent(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=InboundSource.choices)
     kind = models.CharField(_("kind"), max_length=8, choices=InboundKind.choices, default=InboundKind.ORDER)
     topic = models.CharField(_("topic"), max_length=64, blank=True)
-    external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True)
     message_id = models.CharField(_("message id"), max_length=128, blank=True)
     needs_fetch = models.BooleanField(_("fetch detail"), default=False)
     payload = EncryptedTextField(_("payload"))
@@ -81,6 +81,8 @@ class InboundEvent(models.Model):
                 condition=Q(status__in=["pending", "processing", "failed"]),
             ),
             models.Index(fields=["shop", "status"], name="inbound_shop_status_idx"),
+            # Not db_index=True, which on PostgreSQL adds an unused LIKE-pattern index (see Order.Meta).
+            models.Index(fields=["external_id"], name="inbound_external_id_idx"),
         ]
 
     def __str__(self):
