@@ -15,7 +15,7 @@ if "$PY" manage.py help run_sandbox >/dev/null 2>&1; then
   "$PY" manage.py run_sandbox --port "$SANDBOX_PORT" --hook-url "http://127.0.0.1:${PORT}/hooks" >var/log/sandbox.log 2>&1 &
   pids+=($!)
 fi
-"$PY" manage.py qcluster >var/log/worker.log 2>&1 &
+nice -n 5 "$PY" manage.py qcluster >var/log/worker.log 2>&1 &  # web answers first (README, scale-out)
 pids+=($!)
 "$PY" manage.py runserver "127.0.0.1:${PORT}" --noreload >var/log/web.log 2>&1 &
 pids+=($!)
