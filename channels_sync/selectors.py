@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -19,6 +20,12 @@ TOKEN_WARNING = timedelta(days=3)
 PULL_KINDS = (SyncKind.PULL, SyncKind.BACKFILL, SyncKind.MANUAL)
 
 
+def claim_times() -> tuple[datetime, datetime]:
+    """Now, and the claim time before which a payload still processing was abandoned by its worker."""
+    now = timezone.now()
+    return now, now - timedelta(seconds=getattr(settings, "INBOUND_CLAIM_TIMEOUT_SECONDS", 300))
+
+
 def inbound_claimable(*, now: datetime, stale_before: datetime) -> QuerySet[InboundEvent]:
     """Payloads a worker may take: pending, due for retry, or abandoned by a worker that died mid-batch."""
     return InboundEvent.objects.filter(
@@ -26,6 +33,11 @@ def inbound_claimable(*, now: datetime, stale_before: datetime) -> QuerySet[Inbo
         | Q(status=InboundStatus.FAILED, available_at__lte=now)
         | Q(status=InboundStatus.PROCESSING, claimed_at__lt=stale_before)
     )
+
+
+def inbound_claimable_now() -> QuerySet[InboundEvent]:
+    now, stale_before = claim_times()
+    return inbound_claimable(now=now, stale_before=stale_before)
 
 
 def _scoped(user) -> bool:

@@ -26,7 +26,7 @@ from channels_sync.models import InboundEvent, InboundKind, InboundSource, Inbou
 from channels_sync.platforms.base import AuthExpired, PayloadError, PlatformError, PushMessage
 from channels_sync.platforms.http import fail_fast, http_client
 from channels_sync.platforms.registry import get_adapter
-from channels_sync.selectors import inbound_claimable
+from channels_sync.selectors import claim_times, inbound_claimable_now
 from channels_sync.services.generic import normalized_from_json
 from channels_sync.shops import client_for
 from orderhub import personal_data
@@ -149,17 +149,12 @@ def inbound_store(items: list[InboundItem]) -> list[int]:
 
 def inbound_claim(*, limit: int) -> list[int]:
     """Claims a batch for one worker: pending, due for retry, or abandoned by a worker that died."""
-    now, stale_before = _claim_times()
+    now, stale_before = claim_times()
     with transaction.atomic():
         ids = lock_claimable_inbound(limit=limit, now=now, stale_before=stale_before)
         if ids:
             InboundEvent.objects.filter(pk__in=ids).update(status=InboundStatus.PROCESSING, claimed_at=now)
     return ids
-
-
-def _claim_times() -> tuple[datetime, datetime]:
-    now = timezone.now()
-    return now, now - timedelta(seconds=getattr(settings, "INBOUND_CLAIM_TIMEOUT_SECONDS", 300))
 
 
 @dataclass
@@ -429,33 +424,43 @@ def inbound_drain(
     gather = settings.INBOUND_DRAIN_GATHER_SECONDS if gather_seconds is None else gather_seconds
     report, holder, batches = ProcessReport(), uuid.uuid4().hex, 0
     with http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
+
+        def process(ids: list[int]) -> None:
+            report.add(inbound_process(ids, http=http))
+
         while batches < max_batches:
             if drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):
-                try:
-                    while batches < max_batches:
-                        began = time.monotonic()
-                        ids = inbound_claim(limit=batch_size)
-                        if not ids:
-                            break
-                        batches += 1
-                        report.add(inbound_process(ids, http=http))
-                        drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS)
-                        if len(ids) < batch_size:
-                            time.sleep(max(gather - (time.monotonic() - began), 0))
-                finally:
-                    drain_lease_release(holder=holder)
+                batches += _gather(holder, process, batch_size, gather, max_batches - batches)
                 # A payload stored between the last empty claim and the release saw the lease taken.
                 if not _claimable(1):
                     break
             elif _claimable(batch_size):
-                ids = inbound_claim(limit=batch_size)
+                process(inbound_claim(limit=batch_size))
                 batches += 1
-                report.add(inbound_process(ids, http=http))
             else:
                 break
     return report
 
 
+def _gather(holder: str, process, batch_size: int, gather: float, budget: int) -> int:
+    """The lease holder's loop: claim, process, and wait out the gather window after a partial claim,
+    until a claim comes back empty or the budget of batches is spent. Returns the batches processed."""
+    done = 0
+    try:
+        while done < budget:
+            began = time.monotonic()
+            ids = inbound_claim(limit=batch_size)
+            if not ids:
+                break
+            done += 1
+            process(ids)
+            drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS)
+            if len(ids) < batch_size:
+                time.sleep(max(gather - (time.monotonic() - began), 0))
+    finally:
+        drain_lease_release(holder=holder)
+    return done
+
+
 def _claimable(at_least: int) -> bool:
-    now, stale_before = _claim_times()
-    return inbound_claimable(now=now, stale_before=stale_before)[:at_least].count() >= at_least
+    return inbound_claimable_now()[:at_least].count() >= at_least

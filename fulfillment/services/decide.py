@@ -183,6 +183,7 @@ class _Batch:
                 facts=planned,
                 warehouses={order_id: plan.warehouse_id for order_id, plan in plans.items()},
                 orders=self.orders,
+                settings_row=self.settings,
                 actor=self.actor,
             )
         # Everything above is written before the stock rows are locked: batches needing the same SKUs

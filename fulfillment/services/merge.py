@@ -107,12 +107,17 @@ def merge_group_dissolve(*, group_id: int, actor: Actor, reason: str) -> list[in
 
 
 def merge_candidates_record(
-    *, facts: list[OrderFacts], warehouses: dict[int, int], orders: dict[int, Order], actor: Actor
+    *,
+    facts: list[OrderFacts],
+    warehouses: dict[int, int],
+    orders: dict[int, Order],
+    settings_row: FulfillmentSettings,
+    actor: Actor,
 ) -> None:
     """For orders being allocated (to `warehouses`): record each one that could merge with another
     waiting order, and merge them automatically after commit when the setting says so. Call inside
-    the deciding transaction; one query for the whole batch when nobody has a partner."""
-    settings_row = FulfillmentSettings.current()
+    the deciding transaction with the settings it decides by; one query for the whole batch when nobody
+    has a partner."""
     settings = merge_settings(settings_row)
     partners = merge_partners(
         [(f.order_id, f.phone_hash, f.paid_at) for f in facts], settings.window_minutes, deciding=True

@@ -16,7 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from django.db import connection
@@ -29,7 +29,7 @@ from channels_sync.sandbox.core import SandboxState
 from channels_sync.sandbox.demo import DEMO_SHOP_IDS, demo_shop
 from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import platform_module
-from channels_sync.selectors import inbound_claimable
+from channels_sync.selectors import inbound_claimable_now
 from fulfillment.models import Allocation, Stock
 from fulfillment.models_decisions import FulfillmentState, OrderFulfillment
 from fulfillment.services.stock import StockLevelRow, stock_set_levels
@@ -205,8 +205,7 @@ PEAK_TABLES = (
 
 
 def inbound_claimable_count() -> int:
-    now = datetime.now(tz=UTC)
-    return inbound_claimable(now=now, stale_before=now - timedelta(minutes=5)).count()
+    return inbound_claimable_now().count()
 
 
 def _our_orders(run: PeakRun):
@@ -263,12 +262,12 @@ def figures(run: PeakRun, samples: list[Progress], drained_at: float | None, wor
         .values_list("line__order__shop__platform", "line__order__platform_order_id")
         .annotate(first=Min("created_at"))
     )
-    latencies, sent_and_latency = [], []
+    sent_and_latency = []
     for platform, order_id, first in first_allocation:
         sent_at = sent_by_id.get((platform, order_id))
         if sent_at is not None:
-            latencies.append(first.timestamp() - sent_at)
             sent_and_latency.append((sent_at, first.timestamp() - sent_at))
+    latencies = [latency for _sent_at, latency in sent_and_latency]
     # Per minute of the run: pushes sent, orders stored, orders decided; the latencies of what was sent.
     start = run.started_at
     minutes = max(math.ceil((max(drained_at or 0, run.pushing_ended_at) - start) / 60), 1)
@@ -362,7 +361,7 @@ def report_lines(f: dict) -> list[str]:
     for row in f["per_minute"]:
         lines.append(
             f"{row['minute']:>6}  {row['pushed']:>6}  {row['stored']:>6}  {row['decided']:>7}  "
-            f"{row.get('ack_p99_ms', 0):>10}  {row.get('paid_to_allocated_p95_s', 0):>20}"
+            f"{row['ack_p99_ms']:>10}  {row['paid_to_allocated_p95_s']:>20}"
         )
     lines += [
         f"orders: pushed {f['pushed']}, accepted {f['accepted']}, stored {f['stored']}, "

@@ -4,7 +4,7 @@ change saved in this process applies at once, a change from elsewhere within the
 import pytest
 
 from fulfillment.decision_tables import decision_tables
-from fulfillment.models import Carrier, FulfillmentSettings, GiftRule, RoutingRule, RoutingRuleWarehouse
+from fulfillment.models import Carrier, GiftRule, RoutingRule, RoutingRuleWarehouse
 from fulfillment.models_decisions import FulfillmentState
 from fulfillment.services.decide import order_process
 from orderhub.events import Actor
@@ -64,7 +64,6 @@ def test_orders_are_routed_by_the_rules_as_changed_between_two_batches(long_live
 
     rule = RoutingRule.objects.create(name="华南", provinces=["浙江省"], priority=1)
     RoutingRuleWarehouse.objects.create(rule=rule, warehouse=far, rank=1)
-    FulfillmentSettings.current()  # unchanged settings, read again with the rules
     second = order_process(order_id=make_paid_order((tea, 1), order_id="B").pk, actor=actor)
 
     assert (first.state, first.warehouse_id) == (FulfillmentState.ALLOCATED, near.pk)
