@@ -26,6 +26,7 @@ from channels_sync.bench import (
     bench_shop_delete,
     pushes_prepare,
 )
+from channels_sync.bench_http import LeanHttpClient
 from channels_sync.platforms.registry import PLATFORM_NAMES
 
 READY_TIMEOUT_SECONDS = 30
@@ -164,7 +165,7 @@ class Command(BaseCommand):
                     plan,
                     shop=shop,
                     pushes=pushes,
-                    client_factory=lambda: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30),
+                    client_factory=lambda: LeanHttpClient("127.0.0.1", port),
                     timeout=options["timeout"],
                 )
         except BenchError as exc:
