@@ -79,6 +79,8 @@ class LeanHttpClient:
                 length = int(value)
             elif name == b"connection":
                 closes = value.strip().lower() == b"close"
+            elif name == b"transfer-encoding":
+                raise ValueError("the server answered in chunks; this client reads answers by Content-Length")
         while len(rest) < length:
             rest += self._receive()
         self._pending = rest[length:]

@@ -69,6 +69,12 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a lockout into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
+# Platform pushes skip the console's middleware (orderhub/lean_wsgi.py): only these run for them.
+LEAN_PATH_PREFIXES = ["/hooks/"]
+LEAN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 
 ROOT_URLCONF = "orderhub.urls"
 WSGI_APPLICATION = "orderhub.wsgi.application"
