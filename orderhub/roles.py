@@ -116,8 +116,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 # the warehouse receives returns, finance reads refunds and exports the reconciliation.
 _VIEW_REFUNDS = [
     f"refunds.view_{model}"
-    for model in ("refund", "refundline", "refundevent", "refundstatusmapping", "refundstatusmappingchange",
-                  "returnparcel", "returninspection", "refundsyncstate", "refundpolicysettings")
+    for model in (
+        "refund",
+        "refundline",
+        "refundevent",
+        "refundstatusmapping",
+        "refundstatusmappingchange",
+        "returnparcel",
+        "returninspection",
+        "refundsyncstate",
+        "refundpolicysettings",
+    )
 ]
 ROLE_PERMISSIONS[CUSTOMER_SERVICE] += [
     *_VIEW_REFUNDS,

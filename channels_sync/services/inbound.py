@@ -177,7 +177,9 @@ def inbound_claim(*, limit: int) -> list[int]:
     with transaction.atomic():
         ids = lock_claimable_inbound(limit=limit, now=now, stale_before=stale_before)
         if ids:
-            InboundEvent.objects.filter(pk__in=ids).update(status=InboundStatus.PROCESSING, claimed_at=now)
+            InboundEvent.objects.filter(pk__in=ids).update(
+                status=InboundStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+            )
     return ids
 
 
@@ -198,14 +200,22 @@ class ProcessReport:
         self.order_ids += other.order_ids
 
 
-def inbound_process(ids: list[int], *, http: httpx.Client | None = None) -> ProcessReport:
-    """Turns stored payloads into orders; each failure is recorded on its own payload."""
+def inbound_process(
+    ids: list[int], *, http: httpx.Client | None = None, counted: bool = False
+) -> ProcessReport:
+    """Turns stored payloads into orders; each failure is recorded on its own payload.
+
+    Each call counts an attempt on its payloads (MAX_ATTEMPTS makes a dead letter of one that keeps
+    failing, even by killing its worker) unless the claim that handed them over `counted` it already.
+    """
     report = ProcessReport()
     events = list(InboundEvent.objects.filter(pk__in=ids).select_related("shop").order_by("pk"))
-    InboundEvent.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    if not counted:
+        InboundEvent.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+        for event in events:
+            event.attempts += 1
     by_shop: dict[int | None, list[InboundEvent]] = defaultdict(list)
     for event in events:
-        event.attempts += 1
         by_shop[event.shop_id].append(event)
     owns_http = http is None
     http = http or http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20))
@@ -428,11 +438,11 @@ def inbound_replay(ids: list[int]) -> ProcessReport:
         InboundEvent.objects.filter(pk__in=claimed).update(
             status=InboundStatus.PROCESSING,
             claimed_at=timezone.now(),
-            attempts=0,
+            attempts=1,
             available_at=None,
             last_error="",
         )
-    return inbound_process(claimed)
+    return inbound_process(claimed, counted=True)
 
 
 def inbound_drain(
@@ -450,7 +460,7 @@ def inbound_drain(
     with http_client(timeout=getattr(settings, "CHANNEL_HTTP_TIMEOUT_SECONDS", 20)) as http:
 
         def process(ids: list[int]) -> None:
-            report.add(inbound_process(ids, http=http))
+            report.add(inbound_process(ids, http=http, counted=True))
 
         while batches < max_batches:
             if drain_lease_take(holder=holder, seconds=DRAIN_LEASE_SECONDS):

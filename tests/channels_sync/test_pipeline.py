@@ -8,7 +8,7 @@ from channels_sync.models import InboundEvent, ShopSyncState, SyncRun
 from channels_sync.sandbox.demo import demo_shop
 from channels_sync.sandbox.generator import advance_order, generate_order
 from channels_sync.sandbox.server import platform_module
-from channels_sync.services.inbound import inbound_drain, inbound_replay
+from channels_sync.services.inbound import inbound_claim, inbound_drain, inbound_process, inbound_replay
 from channels_sync.services.pull import shop_pull
 from orderhub.models import Order
 from tests.channels_sync.conftest import ALL_PLATFORMS, PUSH_PLATFORMS, recent, sandbox_shop
@@ -232,3 +232,17 @@ def test_a_push_our_parser_refused_is_parsed_again_on_replay_after_the_fix(
     assert (stored.platform_order_id, stored.status) == (order.order_id, "paid")
     dead.refresh_from_db()
     assert dead.status == "done" and dead.external_id == order.order_id
+
+
+def test_a_claim_counts_the_attempt_before_processing_and_processing_does_not_count_it_again(client, sandbox):
+    sandbox_shop(sandbox, "shopify")
+    push(client, sandbox, generate_order(sandbox.state, demo_shop("shopify"), status="paid", now=recent()))
+    event = InboundEvent.objects.get()
+
+    claimed = inbound_claim(limit=10)  # a worker that dies now has still used up one attempt
+    event.refresh_from_db()
+    assert claimed == [event.pk] and (event.status, event.attempts) == ("processing", 1)
+
+    inbound_process(claimed, counted=True)
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("done", 1)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -27,12 +27,16 @@ from channels_sync.bench import (
     pushes_prepare,
 )
 from channels_sync.bench_http import LeanHttpClient
+from channels_sync.models import InboundEvent
 from channels_sync.platforms.registry import PLATFORM_NAMES
+from orderhub.models import Hold, Order, OrderEvent, OrderLine, OrderLineSku
+from orderhub.planner_stats import autovacuum_stand_in
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 15
 # A drain worker left behind by a bench that was killed outright stops by itself after this long idle.
 ORPHAN_IDLE_EXIT_SECONDS = 120
+INGEST_TABLES = [InboundEvent, Order, OrderLine, OrderLineSku, OrderEvent, Hold]
 
 
 def _free_port() -> int:
@@ -131,6 +135,11 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the orders")
         parser.add_argument("--keep", action="store_true", help="keep the bench shop and its orders")
         parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite anyway")
+        parser.add_argument(
+            "--no-autovacuum",
+            action="store_true",
+            help="with autovacuum off on the server, do not vacuum and analyse the filling tables in the run",
+        )
 
     def handle(self, *args, **options):
         plan = BenchPlan(
@@ -152,6 +161,7 @@ class Command(BaseCommand):
         try:
             pushes = pushes_prepare(platform_shop, plan.orders + plan.rate_pushes, hook_url=hook_url)
             with (
+                self._autovacuum(options),
                 tempfile.TemporaryDirectory(prefix="bench_ingest-") as log_dir,
                 _pipeline(
                     port=port,
@@ -178,6 +188,11 @@ class Command(BaseCommand):
             lines.insert(-1, f"kept shop {shop.code} with its orders (run again to replace them)")
         for line in lines:
             self.stdout.write(line)
+
+    def _autovacuum(self, options):
+        if options["no_autovacuum"]:
+            return nullcontext()
+        return autovacuum_stand_in(INGEST_TABLES, announce=self.stdout.write)
 
     def _check(self, plan: BenchPlan, options) -> None:
         for name in ("orders", "web_workers", "drain_workers", "concurrency", "ack_rate", "batch_size"):

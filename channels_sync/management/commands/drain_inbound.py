@@ -57,7 +57,7 @@ class Command(BaseCommand):
             while not stopping:
                 ids = inbound_claim(limit=batch_size)
                 if ids:
-                    batch = inbound_process(ids, http=http)
+                    batch = inbound_process(ids, http=http, counted=True)
                     batch.order_ids.clear()
                     report.add(batch)
                     payloads += len(ids)

@@ -45,11 +45,10 @@ from orderhub.dashboard.peak import (
 )
 from orderhub.dashboard.peak import figures as peak_figures
 from orderhub.models import Order
-from orderhub.planner_stats import autovacuum_off, tables_maintain_due
+from orderhub.planner_stats import autovacuum_stand_in
 
 READY_TIMEOUT_SECONDS = 40
 LEFTOVER_TIMEOUT_SECONDS = 300
-AUTOVACUUM_NAPTIME_SECONDS = 10  # autovacuum_naptime is a minute per database; a peak run is five
 STOP_TIMEOUT_SECONDS = 20
 
 
@@ -248,7 +247,8 @@ class Command(BaseCommand):
             self._wait_web(base_url, started)
             self._probe_cluster(started, log_dir, expected=o["workers"] if not o["no_start_workers"] else 1)
             self._wait_for_leftovers(started)
-            stack.enter_context(self._autovacuum_stand_in(o))
+            if not o["no_autovacuum"]:
+                stack.enter_context(autovacuum_stand_in(PEAK_TABLES, announce=self._say))
             run = PeakRun(rate=o["rate"], seconds=seconds, shops=shops)
             self._say(f"preparing {round(o['rate'] * seconds)} signed pushes (before the clock starts) ...")
             pushes = pushes_prepare(run, base_url)
@@ -289,36 +289,6 @@ class Command(BaseCommand):
             result = peak_figures(run, samples, drained_at, workers)
         for line in report_lines(result):
             self._say(line)
-
-    @contextmanager
-    def _autovacuum_stand_in(self, o):
-        """On a server with autovacuum off, a thread does to the tables the peak fills what autovacuum
-        would (VACUUM and ANALYZE past its thresholds, throttled like it). Otherwise the planner goes on
-        judging them by their size before the peak and dead rows pile up in their indexes."""
-        if o["no_autovacuum"] or not autovacuum_off():
-            yield
-            return
-        self._say(
-            "autovacuum is off on this server: a stand-in vacuums and analyses the tables the peak fills "
-            "when autovacuum would (--no-autovacuum to leave them)"
-        )
-        stop = threading.Event()
-
-        def maintain():
-            try:
-                while not stop.wait(AUTOVACUUM_NAPTIME_SECONDS):
-                    tables_maintain_due(PEAK_TABLES)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=maintain, name="autovacuum-stand-in", daemon=True)
-        tables_maintain_due(PEAK_TABLES)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join()
 
     def _platform_apis(self, stack: ExitStack, shops) -> None:
         """The scheduled pulls and back-fills of the demo shops call the sandbox's APIs. Without it they
