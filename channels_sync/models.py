@@ -38,8 +38,15 @@ class InboundEvent(models.Model):
     """
 
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    # No index of its own: (shop, status) starts with it.
     shop = models.ForeignKey(
-        Shop, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("shop")
+        Shop,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("shop"),
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=8, choices=InboundSource.choices)
     kind = models.CharField(_("kind"), max_length=8, choices=InboundKind.choices, default=InboundKind.ORDER)

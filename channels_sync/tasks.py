@@ -1,8 +1,8 @@
 """django-q2 entry points of the sync app: thin, ids in, services do the work."""
 
 import logging
+import time
 
-from django.core.cache import cache
 from django.db import transaction
 from django_q.tasks import async_task
 
@@ -22,12 +22,20 @@ def drain_inbound() -> dict:
     return {"outcomes": dict(report.outcomes), "failed": report.failed, "dead": report.dead}
 
 
+_drain_queued_at = float("-inf")
+
+
 def schedule_drain() -> None:
-    """Queues one drain after commit, at most once a second per cache: a burst of pushes shares it."""
-    if cache.add("channels_sync:drain-queued", 1, timeout=DRAIN_DEBOUNCE_SECONDS):
-        transaction.on_commit(
-            lambda: async_task("channels_sync.tasks.drain_inbound", task_name="drain inbound")
-        )
+    """Queues one drain after commit, at most once a second per process: a burst of pushes shares it.
+
+    Kept in the process rather than in the cache, which costs a lock and key checks on every push; two
+    threads that race here queue two drains, and the drain lease makes the second one return at once."""
+    global _drain_queued_at
+    now = time.monotonic()
+    if now - _drain_queued_at < DRAIN_DEBOUNCE_SECONDS:
+        return
+    _drain_queued_at = now
+    transaction.on_commit(lambda: async_task("channels_sync.tasks.drain_inbound", task_name="drain inbound"))
 
 
 def pull_shop(shop_id: int, kind: str = SyncKind.PULL) -> dict:

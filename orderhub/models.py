@@ -139,7 +139,10 @@ class SkuMappingItem(models.Model):
 
 
 class Order(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shop"))
+    # No index of its own: (shop, status) and the unique (shop, platform order id) both start with it.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("shop"), db_index=False
+    )
     platform_order_id = models.CharField(_("platform order id"), max_length=64)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
     raw_status = models.CharField(_("platform status"), max_length=64, blank=True)
@@ -231,7 +234,8 @@ class OrderLine(models.Model):
 class OrderLineSku(models.Model):
     """What a line means in our SKUs once mapped: one row per SKU, quantities already multiplied."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="mapped_skus")
+    # No index of its own: the unique (line, sku) starts with it.
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="mapped_skus", db_index=False)
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
     quantity = models.PositiveIntegerField(_("quantity"))
 

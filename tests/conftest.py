@@ -20,7 +20,9 @@ def pytest_collection_modifyitems(config, items):
     """Row-lock concurrency tests need PostgreSQL; on SQLite they are skipped with a visible reason."""
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks, planner statistics): set DATABASE_URL=postgres://...")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (row locks, planner statistics): set DATABASE_URL=postgres://..."
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

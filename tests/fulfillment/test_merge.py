@@ -37,6 +37,7 @@ def sku():
 @pytest.fixture
 def queued(monkeypatch):
     tasks = []
+
     def queue(func, **kwargs):
         tasks.append((func, kwargs))
 
