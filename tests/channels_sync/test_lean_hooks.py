@@ -15,7 +15,8 @@ from orderhub.lean_wsgi import with_lean_paths
 from orderhub.wsgi import application
 from tests.channels_sync.conftest import recent, sandbox_shop
 
-pytestmark = pytest.mark.django_db
+# The WSGI handler closes and reopens connections around each request, as under gunicorn: no test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 HOOK_URL = "http://testserver/hooks/shopify/"
 
 
