@@ -160,13 +160,13 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
     params = [
         field.get_db_prep_save(row[field.attname], connection) for row in rows for field in INSERTED_FIELDS
     ]
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        connection.validate_no_broken_transaction()
+        cursor = psycopg.Cursor(connection.connection)
+    else:
+        cursor = connection.cursor()
+    with connection.wrap_database_errors, cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
