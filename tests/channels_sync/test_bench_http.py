@@ -21,6 +21,14 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.send_response(201 if self.path == "/created/" else 200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
+        if self.path == "/chunked/":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(answer), 7):
+                piece = answer[start : start + 7]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if self.path == "/close/":
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -51,6 +59,17 @@ def test_answers_come_back_with_status_and_body_over_one_kept_alive_connection(s
     assert json.loads(first.content) == {"body": '{"id": 1}', "topic": "orders"}
     assert second.status_code == 201
     assert len(json.loads(second.content)["body"]) == 70000
+    assert len(server.connections) == 1
+
+
+def test_a_chunked_answer_is_read_whole_and_the_connection_stays_usable(server):
+    with LeanHttpClient("127.0.0.1", server.server_port) as client:
+        chunked = client.post("/chunked/", content=b"in pieces", headers={"X-Topic": "orders"})
+        after = client.post("/hooks/shopify/", content=b"next", headers={})
+
+    assert chunked.status_code == 200
+    assert json.loads(chunked.content) == {"body": "in pieces", "topic": "orders"}
+    assert json.loads(after.content)["body"] == "next"
     assert len(server.connections) == 1
 
 
