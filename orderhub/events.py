@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from orderhub.bulk import bulk_insert
 from orderhub.models import ActorType, Hold, Order, OrderEvent
 
 
@@ -43,14 +44,14 @@ def collected():
         yield batch
     finally:
         _pending.reset(token)
-    OrderEvent.objects.bulk_create(batch, batch_size=1000)
+    bulk_insert(batch)
 
 
 def events_flush() -> None:
     """Writes the events gathered so far in a collected() block, e.g. before taking contended locks."""
     batch = _pending.get()
     if batch:
-        OrderEvent.objects.bulk_create(batch, batch_size=1000)
+        bulk_insert(batch)
         batch.clear()
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import httpx
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -150,23 +150,23 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
     instance, Django's insert compiler and psycopg's client-side quoting of every value cost more than
     the database does. On PostgreSQL the values travel as server-side parameters (psycopg's C adapters).
     """
-    quote = connection.ops.quote_name
+    # The connection itself, not the thread-local proxy: fields read it for every value they prepare.
+    db = connections[router.db_for_write(InboundEvent)]
+    quote = db.ops.quote_name
     row_placeholders = f"({', '.join(['%s'] * len(INSERTED_FIELDS))})"
     table, columns = quote(InboundEvent._meta.db_table), ", ".join(quote(f.column) for f in INSERTED_FIELDS)
     values = ", ".join([row_placeholders] * len(rows))
     returning = f"{quote('id')}, {quote('status')}"
     # Names come from the model and values travel as parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {returning}"  # noqa: S608
-    params = [
-        field.get_db_prep_save(row[field.attname], connection) for row in rows for field in INSERTED_FIELDS
-    ]
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        connection.validate_no_broken_transaction()
-        cursor = psycopg.Cursor(connection.connection)
+    params = [field.get_db_prep_save(row[field.attname], db) for row in rows for field in INSERTED_FIELDS]
+    if db.vendor == "postgresql":
+        db.ensure_connection()
+        db.validate_no_broken_transaction()
+        cursor = psycopg.Cursor(db.connection)
     else:
-        cursor = connection.cursor()
-    with connection.wrap_database_errors, cursor:
+        cursor = db.cursor()
+    with db.wrap_database_errors, cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from orderhub.bulk import bulk_insert
 from orderhub.events import Actor, order_hold_placed_event, order_lines_mapped_event
 from orderhub.locks import lock_order
 from orderhub.models import Hold, HoldStatus, Order, OrderLine, OrderLineSku, SkuMapping
@@ -46,7 +47,7 @@ def lines_map(*, shop_id: int, lines_by_order: list[tuple[Order, list[OrderLine]
                 unmapped.append(key)
         order_lines_mapped_event(order=order, actor=actor, mapped=mapped, unmapped=unmapped)
         unmapped_by_order[order.pk] = (order, unmapped)
-    OrderLineSku.objects.bulk_create(rows, batch_size=1000)
+    bulk_insert(rows)
     _unmapped_holds_update(unmapped_by_order, actor)
 
 
@@ -78,7 +79,7 @@ def _unmapped_holds_update(unmapped_by_order: dict[int, tuple[Order, list[dict]]
             holds_resolve_for_order(
                 order=order, kinds={HoldKind.UNMAPPED_SKU}, actor=actor, note="all lines mapped"
             )
-    for hold in Hold.objects.bulk_create(new_holds, batch_size=1000):
+    for hold in bulk_insert(new_holds):
         order_hold_placed_event(order=hold.order, hold=hold, actor=actor)
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from orderhub import personal_data
+from orderhub.bulk import bulk_insert
 from orderhub.dispatch import announce, batched
 from orderhub.events import (
     Actor,
@@ -125,7 +126,7 @@ def _amounts(source) -> dict[str, Decimal]:
 def _create_many(shop: Shop, items, actor: Actor) -> list[Order]:
     if not items:
         return []
-    orders = Order.objects.bulk_create(
+    orders = bulk_insert(
         [
             Order(
                 shop=shop,
@@ -137,16 +138,12 @@ def _create_many(shop: Shop, items, actor: Actor) -> list[Order]:
                 **_amounts(incoming),
             )
             for incoming, raw_payload in items
-        ],
-        batch_size=500,
+        ]
     )
-    lines = OrderLine.objects.bulk_create(
-        [
-            _line(order, line)
-            for order, (incoming, _) in zip(orders, items, strict=True)
-            for line in incoming.lines
-        ],
-        batch_size=1000,
+    lines = bulk_insert(
+        _line(order, line)
+        for order, (incoming, _) in zip(orders, items, strict=True)
+        for line in incoming.lines
     )
     lines_by_order: dict[int, list[OrderLine]] = {}
     for line in lines:
@@ -180,7 +177,7 @@ def _line(order: Order, line) -> OrderLine:
 def _replace_lines(order: Order, incoming: NormalizedOrder) -> None:
     # Our own gift lines are not the platform's to replace.
     order.lines.filter(is_gift=False).delete()
-    OrderLine.objects.bulk_create(_line(order, line) for line in incoming.lines)
+    bulk_insert(_line(order, line) for line in incoming.lines)
 
 
 def _line_signature(lines) -> list[tuple]:

@@ -22,6 +22,7 @@ from channels_sync.platforms.registry import PLATFORM_NAMES, get_adapter
 from channels_sync.sandbox.core import SandboxShop, SandboxState
 from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import platform_module
+from orderhub.bulk import copy_rows
 from orderhub.models import Order, OrderLine, Shop
 from orderhub.services.upsert import _amounts, _line, _scalar_fields
 
@@ -33,13 +34,6 @@ def _rows(model, objects) -> tuple[list[str], list[tuple]]:
     columns = [f.column for f in fields]
     rows = [tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields) for obj in objects]
     return columns, rows
-
-
-def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 class Command(BaseCommand):
@@ -133,7 +127,7 @@ class Command(BaseCommand):
                     f"CREATE TEMP TABLE bench_copy_{name} (LIKE {table} INCLUDING ALL) ON COMMIT DROP"
                 )
             started = time.perf_counter()
-            _copy(raw, "bench_copy_order", columns["order"], order_rows)
-            _copy(raw, "bench_copy_line", columns["line"], line_rows)
+            copy_rows(connection, "bench_copy_order", columns["order"], order_rows)
+            copy_rows(connection, "bench_copy_line", columns["line"], line_rows)
             seconds = time.perf_counter() - started
         return seconds
