@@ -24,7 +24,7 @@ import httpx
 from django.db import connection
 from django.db.models import Count
 
-from channels_sync.models import InboundEvent
+from channels_sync.models import InboundEvent, InboundStatus
 from channels_sync.platforms.base import PayloadError
 from channels_sync.platforms.registry import get_adapter
 from channels_sync.sandbox.core import SandboxShop, SandboxState
@@ -236,19 +236,29 @@ def _require_accepted(acks: list[Ack]) -> None:
         raise BenchError(f"{refused.total()} of {len(acks)} pushes were not accepted: {answers}")
 
 
+OPEN_STATUSES = [InboundStatus.PENDING, InboundStatus.PROCESSING, InboundStatus.FAILED]
+
+
 def orders_wait(
     shop_id: int, expected: int, *, timeout: float, drain: Callable[[], object] | None = None
 ) -> float:
     """Waits until the shop holds `expected` orders and returns when (time.time()).
 
     Without `drain`, worker processes do the work and this only polls; with it, it drains in-process.
+    Counting the shop's orders reads every one of them (9 ms at 20,000): polled every 20 ms, the bench's
+    own waiting took about a tenth of the machine it measures. So it polls for payloads still open
+    (a small partial index) and counts the orders once none is.
     """
     deadline = time.monotonic() + timeout
+    open_payloads = InboundEvent.objects.filter(shop_id=shop_id, status__in=OPEN_STATUSES)
     while True:
-        stored = Order.objects.filter(shop_id=shop_id).count()
-        if stored >= expected:
-            return time.time()
+        if not open_payloads.exists():
+            # Payloads are marked done after their orders commit: this moment is not early.
+            none_open_at = time.time()
+            if Order.objects.filter(shop_id=shop_id).count() >= expected:
+                return none_open_at
         if time.monotonic() > deadline:
+            stored = Order.objects.filter(shop_id=shop_id).count()
             payloads = dict(
                 InboundEvent.objects.filter(shop_id=shop_id)
                 .values_list("status")

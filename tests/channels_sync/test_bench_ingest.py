@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from channels_sync.bench import (
     BenchError,
@@ -17,10 +18,11 @@ from channels_sync.bench import (
     bench_run,
     bench_shop_create,
     bench_shop_delete,
+    orders_wait,
     pushes_prepare,
 )
 from channels_sync.models import InboundEvent
-from channels_sync.services.inbound import inbound_drain
+from channels_sync.services.inbound import inbound_claim, inbound_drain, inbound_process
 from orderhub.models import Order, Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,3 +128,40 @@ def test_drain_inbound_turns_the_backlog_into_orders_and_says_so():
 def test_drain_inbound_refuses_a_bad_batch_size():
     with pytest.raises(CommandError, match="--batch-size"):
         call_command("drain_inbound", "--batch-size", "0")
+
+
+def _stored_pushes(count: int) -> Shop:
+    shop, platform_shop = bench_shop_create("shopify")
+    with in_process_client() as client:
+        for push in pushes_prepare(platform_shop, count, hook_url="http://testserver/hooks/shopify/"):
+            client.post(push.path, content=push.body, headers=push.headers)
+    return shop
+
+
+def test_the_wait_counts_the_orders_once_no_payload_is_open():
+    """Counting the shop's orders reads all of them; polled every 20 ms it loaded the machine it measured."""
+    # Given three stored pushes, drained one per poll
+    shop = _stored_pushes(3)
+
+    def drain_one():
+        inbound_process(inbound_claim(limit=1), counted=True)
+
+    # When the bench waits for their orders
+    with CaptureQueriesContext(connection) as queries:
+        orders_wait(shop.pk, 3, timeout=30, drain=drain_one)
+
+    # Then it polled for open payloads and counted the orders once, at the end
+    order_table = Order._meta.db_table
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"] and order_table in q["sql"]]
+    assert len(counts) == 1
+    assert Order.objects.filter(shop=shop).count() == 3
+
+
+def test_the_wait_gives_up_saying_how_far_it_got():
+    # Given a push whose payload became a dead letter: its order will never come
+    shop = _stored_pushes(1)
+    InboundEvent.objects.filter(shop=shop).update(status="dead")
+
+    # When the bench waits for it, Then it stops at its timeout with what it found
+    with pytest.raises(BenchError, match=r"only 0 of 1 orders stored .*'dead': 1"):
+        orders_wait(shop.pk, 1, timeout=0.1)
