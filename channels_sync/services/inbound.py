@@ -6,6 +6,7 @@ Pushes, pulls, the ingestion API and sheet imports all come through here, so "st
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -123,7 +124,7 @@ INSERTED_FIELDS = [f for f in InboundEvent._meta.concrete_fields if not f.primar
 
 def _row(item: InboundItem, now: datetime) -> dict:
     """The new row's values by field name: the item's, the model's defaults for the rest."""
-    return {field.attname: field.get_default() for field in INSERTED_FIELDS} | {
+    given = {
         "platform": item.platform,
         "shop_id": item.shop_id,
         "source": item.source,
@@ -140,6 +141,9 @@ def _row(item: InboundItem, now: datetime) -> dict:
         "last_error": personal_data.redact_text(item.error),
         "received_at": now,
     }
+    return given | {
+        field.attname: field.get_default() for field in INSERTED_FIELDS if field.attname not in given
+    }
 
 
 def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
@@ -152,14 +156,8 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
     """
     # The connection itself, not the thread-local proxy: fields read it for every value they prepare.
     db = connections[router.db_for_write(InboundEvent)]
-    quote = db.ops.quote_name
-    row_placeholders = f"({', '.join(['%s'] * len(INSERTED_FIELDS))})"
-    table, columns = quote(InboundEvent._meta.db_table), ", ".join(quote(f.column) for f in INSERTED_FIELDS)
-    values = ", ".join([row_placeholders] * len(rows))
-    returning = f"{quote('id')}, {quote('status')}"
-    # Names come from the model and values travel as parameters.
-    sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {returning}"  # noqa: S608
     params = [field.get_db_prep_save(row[field.attname], db) for row in rows for field in INSERTED_FIELDS]
+    sql = _insert_sql(db.vendor, len(rows))
     if db.vendor == "postgresql":
         db.ensure_connection()
         db.validate_no_broken_transaction()
@@ -169,6 +167,18 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
     with db.wrap_database_errors, cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_sql(vendor: str, row_count: int) -> str:
+    """The INSERT for so many rows (one, for a push), written once per process and database kind."""
+    quote = connections[router.db_for_write(InboundEvent)].ops.quote_name
+    row_placeholders = f"({', '.join(['%s'] * len(INSERTED_FIELDS))})"
+    table, columns = quote(InboundEvent._meta.db_table), ", ".join(quote(f.column) for f in INSERTED_FIELDS)
+    values = ", ".join([row_placeholders] * row_count)
+    returning = f"{quote('id')}, {quote('status')}"
+    # Names come from the model and values travel as parameters.
+    return f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {returning}"  # noqa: S608
 
 
 def inbound_claim(*, limit: int) -> list[int]:
