@@ -83,10 +83,17 @@ class BenchPlan:
     rate_seconds: float = 10
     web_workers: int = 2
     drain_workers: int = 1
+    # Pushes sent and stored before anything is timed: worker processes start cold (first imports,
+    # connection pools, prepared statements), where a running installation's are warm.
+    warmup: int = 0
 
     @property
     def rate_pushes(self) -> int:
         return max(round(self.ack_rate * self.rate_seconds), 1)
+
+    @property
+    def total_pushes(self) -> int:
+        return self.warmup + self.orders + self.rate_pushes
 
 
 def bench_shop_code(platform: str) -> str:
@@ -290,16 +297,21 @@ def bench_run(
     drain: Callable[[], object] | None = None,
     timeout: float = 300,
 ) -> dict:
-    """Phase 1 sends `plan.orders` pushes flat out and times push accepted → last order stored; phase 2
-    sends the rest at `plan.ack_rate` per second while the drain keeps up, and times the answers."""
-    if len(pushes) != plan.orders + plan.rate_pushes:
-        raise BenchError(f"expected {plan.orders + plan.rate_pushes} prepared pushes, got {len(pushes)}")
-    flat_out, steady = pushes[: plan.orders], pushes[plan.orders :]
+    """After `plan.warmup` untimed pushes, phase 1 sends `plan.orders` pushes flat out and times push
+    accepted → last order stored; phase 2 sends the rest at `plan.ack_rate` per second while the drain
+    keeps up, and times the answers."""
+    if len(pushes) != plan.total_pushes:
+        raise BenchError(f"expected {plan.total_pushes} prepared pushes, got {len(pushes)}")
+    warmup, flat_out = pushes[: plan.warmup], pushes[plan.warmup : plan.warmup + plan.orders]
+    steady = pushes[plan.warmup + plan.orders :]
+    if warmup:
+        _require_accepted(pushes_send(warmup, client_factory, concurrency=plan.concurrency))
+        orders_wait(shop.pk, plan.warmup, timeout=timeout, drain=drain)
     acks = pushes_send(flat_out, client_factory, concurrency=plan.concurrency)
     _require_accepted(acks)
     first_accepted = min(ack.answered_at for ack in acks)
     sent_seconds = max(ack.answered_at for ack in acks) - min(ack.sent_at for ack in acks)
-    all_stored = orders_wait(shop.pk, plan.orders, timeout=timeout, drain=drain)
+    all_stored = orders_wait(shop.pk, plan.warmup + plan.orders, timeout=timeout, drain=drain)
     ingest_seconds = max(all_stored - first_accepted, 1e-6)
 
     at_rate = pushes_send_at_rate(steady, client_factory, rate=plan.ack_rate, concurrency=plan.concurrency)
@@ -309,6 +321,7 @@ def bench_run(
     achieved = (len(starts) - 1) / (starts[-1] - starts[0]) if len(starts) > 1 else float(plan.ack_rate)
     return {
         "orders": plan.orders,
+        "warmup_pushes": plan.warmup,
         "platform": plan.platform,
         "ingest_orders_per_s": round(plan.orders / ingest_seconds, 1),
         "ingest_seconds": round(ingest_seconds, 3),
@@ -334,7 +347,7 @@ def bench_report(figures: dict) -> list[str]:
     return [
         f"bench_ingest: {figures['orders']} {figures['platform']} orders on {figures['database']}, "
         f"{figures['web_workers']} web workers, {figures['drain_workers']} drain workers, "
-        f"{figures['concurrency']} client threads",
+        f"{figures['concurrency']} client threads, timed after {figures['warmup_pushes']} warm-up pushes",
         f"sustained ingestion: {figures['ingest_orders_per_s']:.0f} orders/s "
         f"({figures['orders']} orders in {figures['ingest_seconds']:.2f} s from first push accepted "
         f"to last order stored; pushes answered at {figures['pushes_per_s']:.0f}/s)",

@@ -95,7 +95,11 @@ def test_a_platform_whose_pushes_carry_no_order_is_refused(platform, reason):
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"orders": 0}, "--orders must be at least 1"), ({"platform": "ebay"}, "unknown platform")],
+    [
+        ({"orders": 0}, "--orders must be at least 1"),
+        ({"platform": "ebay"}, "unknown platform"),
+        ({"warmup": -1}, "--warmup must be 0 or more"),
+    ],
 )
 def test_bad_options_are_refused_with_a_reason(options, message):
     with pytest.raises(CommandError, match=message):
@@ -165,3 +169,31 @@ def test_the_wait_gives_up_saying_how_far_it_got():
     # When the bench waits for it, Then it stops at its timeout with what it found
     with pytest.raises(BenchError, match=r"only 0 of 1 orders stored .*'dead': 1"):
         orders_wait(shop.pk, 1, timeout=0.1)
+
+
+def test_warm_up_pushes_are_stored_before_the_timed_ones_are_sent():
+    # Given a plan with 4 warm-up pushes before 6 timed ones (and 5 at the steady rate)
+    plan = BenchPlan(
+        orders=6, warmup=4, concurrency=1, ack_rate=50, rate_seconds=0.1, web_workers=0, drain_workers=0
+    )
+    shop, platform_shop = bench_shop_create("shopify")
+    pushes = pushes_prepare(platform_shop, plan.total_pushes, hook_url="http://testserver/hooks/shopify/")
+    stored_when_sent = []
+
+    class CountingClient(httpx.Client):
+        def post(self, url, **kwargs):
+            stored_when_sent.append(Order.objects.filter(shop=shop).count())
+            return super().post(url, **kwargs)
+
+    def client_factory():
+        return CountingClient(
+            transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://testserver"
+        )
+
+    # When the bench runs
+    figures = bench_run(plan, shop=shop, pushes=pushes, client_factory=client_factory, drain=inbound_drain)
+
+    # Then the first timed push went out once every warm-up order was stored, and the figures say so
+    assert len(pushes) == 15 and stored_when_sent[4] == 4
+    assert (figures["orders"], figures["warmup_pushes"]) == (6, 4)
+    assert Order.objects.filter(shop=shop).count() == 15

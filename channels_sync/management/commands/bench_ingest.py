@@ -128,6 +128,9 @@ class Command(BaseCommand):
             "--web-workers", type=int, default=2, help="gunicorn worker processes (4 threads each)"
         )
         parser.add_argument("--drain-workers", type=int, default=1, help="drain_inbound processes")
+        parser.add_argument(
+            "--warmup", type=int, default=500, help="pushes sent and stored before timing starts (0: none)"
+        )
         parser.add_argument("--concurrency", type=int, default=8, help="client threads sending pushes")
         parser.add_argument("--ack-rate", type=int, default=200, help="pushes/s of the steady phase")
         parser.add_argument("--rate-seconds", type=float, default=10, help="length of the steady phase")
@@ -150,6 +153,7 @@ class Command(BaseCommand):
             rate_seconds=options["rate_seconds"],
             web_workers=options["web_workers"],
             drain_workers=options["drain_workers"],
+            warmup=options["warmup"],
         )
         self._check(plan, options)
         port = _free_port()
@@ -159,7 +163,7 @@ class Command(BaseCommand):
         except BenchError as exc:
             raise CommandError(str(exc)) from None
         try:
-            pushes = pushes_prepare(platform_shop, plan.orders + plan.rate_pushes, hook_url=hook_url)
+            pushes = pushes_prepare(platform_shop, plan.total_pushes, hook_url=hook_url)
             with (
                 self._autovacuum(options),
                 tempfile.TemporaryDirectory(prefix="bench_ingest-") as log_dir,
@@ -198,6 +202,8 @@ class Command(BaseCommand):
         for name in ("orders", "web_workers", "drain_workers", "concurrency", "ack_rate", "batch_size"):
             if options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+        if options["warmup"] < 0:
+            raise CommandError("--warmup must be 0 or more")
         if options["rate_seconds"] <= 0 or options["timeout"] <= 0:
             raise CommandError("--rate-seconds and --timeout must be more than 0")
         if plan.platform not in PLATFORM_NAMES:
