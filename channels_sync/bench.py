@@ -1,7 +1,7 @@
 """The parts of `manage.py bench_ingest`: a bench shop, pre-signed pushes, senders that time every
 acknowledgement, and a wait until the orders are stored.
 
-The HTTP target and the drain are parameters, so the same measurement runs against gunicorn with drain
+The HTTP target and the drain are parameters, so the same measurement runs against the web server with drain
 worker processes (the command) or in-process through the WSGI application (the tests).
 """
 
@@ -31,10 +31,11 @@ from channels_sync.sandbox.core import SandboxShop, SandboxState
 from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import platform_module
 from orderhub.models import Order, Shop
+from orderhub.web_server import DEFAULT_WEB_SERVER
 
 
 class PushClient(Protocol):
-    """What the senders need of a client: httpx.Client in-process, the lean client against gunicorn."""
+    """What the senders need of a client: httpx.Client in-process, the lean client against the web server."""
 
     def __enter__(self) -> PushClient: ...
 
@@ -81,6 +82,7 @@ class BenchPlan:
     concurrency: int = 8
     ack_rate: int = 200
     rate_seconds: float = 10
+    web_server: str = DEFAULT_WEB_SERVER
     web_workers: int = 2
     drain_workers: int = 1
     # Pushes sent and stored before anything is timed: worker processes start cold (first imports,
@@ -332,6 +334,7 @@ def bench_run(
         "ack_achieved_rate_per_s": round(achieved, 1),
         "ack_p50_ms_at_rate": percentile_ms(at_rate, 50),
         "ack_p99_ms_at_rate": percentile_ms(at_rate, 99),
+        "web_server": plan.web_server,
         "web_workers": plan.web_workers,
         "drain_workers": plan.drain_workers,
         "concurrency": plan.concurrency,
@@ -346,7 +349,8 @@ def bench_report(figures: dict) -> list[str]:
     ack_ok = figures["ack_p99_ms_at_rate"] < TARGET_P99_MS_AT_RATE
     return [
         f"bench_ingest: {figures['orders']} {figures['platform']} orders on {figures['database']}, "
-        f"{figures['web_workers']} web workers, {figures['drain_workers']} drain workers, "
+        f"{figures['web_workers']} {figures['web_server']} workers, "
+        f"{figures['drain_workers']} drain workers, "
         f"{figures['concurrency']} client threads, timed after {figures['warmup_pushes']} warm-up pushes",
         f"sustained ingestion: {figures['ingest_orders_per_s']:.0f} orders/s "
         f"({figures['orders']} orders in {figures['ingest_seconds']:.2f} s from first push accepted "

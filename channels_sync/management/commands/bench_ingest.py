@@ -1,5 +1,6 @@
 """python manage.py bench_ingest --orders 20000: ingestion throughput and push acknowledgement latency
-through the real pipeline — gunicorn answering pushes, drain workers turning them into orders."""
+through the real pipeline — the web server (granian, or gunicorn to compare) answering pushes, drain
+workers turning them into orders."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from channels_sync.models import InboundEvent
 from channels_sync.platforms.registry import PLATFORM_NAMES
 from orderhub.models import Hold, Order, OrderEvent, OrderLine, OrderLineSku
 from orderhub.planner_stats import autovacuum_stand_in
+from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, web_server_command
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 15
@@ -51,27 +53,13 @@ def _tail(log: Path, lines: int = 15) -> str:
 
 
 @contextmanager
-def _pipeline(*, port: int, web_workers: int, drain_workers: int, batch_size: int, log_dir: Path):
-    """gunicorn and drain workers as child processes, always stopped on the way out (errors, Ctrl-C)."""
+def _pipeline(
+    *, server: str, port: int, web_workers: int, drain_workers: int, batch_size: int, log_dir: Path
+):
+    """The web server and drain workers as child processes, always stopped on the way out (errors, Ctrl-C)."""
     base = Path(settings.BASE_DIR)
-    # gthread workers keep connections alive: platforms push over persistent connections too.
-    web = [
-        "-m",
-        "gunicorn",
-        "orderhub.wsgi",
-        "-w",
-        str(web_workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "--keep-alive",
-        "5",
-    ]
     drain = [str(base / "manage.py"), "drain_inbound", "--loop", "--batch-size", str(batch_size)]
-    commands = [("gunicorn", [sys.executable, *web, "--log-level", "warning"])] + [
+    commands = [(server, web_server_command(server, port=port, workers=web_workers))] + [
         (f"drain-{n}", [sys.executable, *drain, "--idle-exit", str(ORPHAN_IDLE_EXIT_SECONDS)])
         for n in range(drain_workers)
     ]
@@ -112,22 +100,30 @@ def _wait_ready(port: int, processes) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer /healthz within {READY_TIMEOUT_SECONDS} s")
+    raise BenchError(f"the web server did not answer /healthz within {READY_TIMEOUT_SECONDS} s")
 
 
 class Command(BaseCommand):
     help = (
         "Measures sustained ingestion (orders/s, push accepted -> order stored) and push acknowledgement "
-        "latency through gunicorn and drain workers. Meant for PostgreSQL. The last line is JSON."
+        "latency through the web server and drain workers. Meant for PostgreSQL. The last line is JSON."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=20000, help="orders pushed flat out")
         parser.add_argument("--platform", default="shopify", help="a platform whose pushes carry the order")
         parser.add_argument(
-            "--web-workers", type=int, default=2, help="gunicorn worker processes (4 threads each)"
+            "--server", choices=WEB_SERVERS, default=DEFAULT_WEB_SERVER, help="the web server"
         )
-        parser.add_argument("--drain-workers", type=int, default=1, help="drain_inbound processes")
+        parser.add_argument(
+            "--web-workers", type=int, default=2, help="web server worker processes (4 threads each)"
+        )
+        parser.add_argument(
+            "--drain-workers",
+            type=int,
+            default=settings.Q_CLUSTER["workers"],
+            help="drain_inbound processes; default: as many as a qcluster runs (Q_WORKERS, %(default)s)",
+        )
         parser.add_argument(
             "--warmup", type=int, default=500, help="pushes sent and stored before timing starts (0: none)"
         )
@@ -151,6 +147,7 @@ class Command(BaseCommand):
             concurrency=options["concurrency"],
             ack_rate=options["ack_rate"],
             rate_seconds=options["rate_seconds"],
+            web_server=options["server"],
             web_workers=options["web_workers"],
             drain_workers=options["drain_workers"],
             warmup=options["warmup"],
@@ -168,6 +165,7 @@ class Command(BaseCommand):
                 self._autovacuum(options),
                 tempfile.TemporaryDirectory(prefix="bench_ingest-") as log_dir,
                 _pipeline(
+                    server=plan.web_server,
                     port=port,
                     web_workers=plan.web_workers,
                     drain_workers=plan.drain_workers,

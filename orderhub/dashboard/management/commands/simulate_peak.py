@@ -1,9 +1,10 @@
 """python manage.py simulate_peak --rate 200 --minutes 5: a Double-11 peak through the whole path.
 
-Starts gunicorn and `--workers` qcluster processes (or uses the ones you run: --url / --no-start-workers),
-checks the cluster really consumes the queue, pushes new paid orders of the demo shops at `--rate` a
-second, prints progress every few seconds, waits for the backlog to drain, then prints per-minute
-throughput, backlog, acknowledgement latency, paid → allocated and a verdict against the README's targets.
+Starts the web server (granian; --server gunicorn to compare) and `--workers` qcluster processes (or
+uses the ones you run: --url / --no-start-workers), checks the cluster really consumes the queue, pushes
+new paid orders of the demo shops at `--rate` a second, prints progress every few seconds, waits for the
+backlog to drain, then prints per-minute throughput, backlog, acknowledgement latency, paid → allocated
+and a verdict against the README's targets.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from orderhub.dashboard.peak import (
 from orderhub.dashboard.peak import figures as peak_figures
 from orderhub.models import Order
 from orderhub.planner_stats import autovacuum_stand_in
+from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, web_server_command
 
 READY_TIMEOUT_SECONDS = 40
 LEFTOVER_TIMEOUT_SECONDS = 300
@@ -108,10 +110,10 @@ def _interrupt(signum, frame):
 
 class Command(BaseCommand):
     help = (
-        "Simulates a peak: the sandbox pushes new paid orders at --rate per second for --minutes through "
-        "gunicorn and the qcluster workers (ingest, decide, allocate) and prints throughput per minute, "
-        "backlog, ack p50/p99, paid → allocated p95 and a verdict. Needs seed_demo; meant for PostgreSQL "
-        "with REDIS_URL set. The last line is JSON."
+        "Simulates a peak: the sandbox pushes new paid orders at --rate per second for --minutes "
+        "through the web server and the qcluster workers (ingest, decide, allocate) and prints "
+        "throughput per minute, backlog, ack p50/p99, paid → allocated p95 and a verdict. Needs "
+        "seed_demo; meant for PostgreSQL with REDIS_URL set. The last line is JSON."
     )
 
     def add_arguments(self, parser):
@@ -121,7 +123,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cluster-workers", type=int, default=None, help="workers per qcluster (default: Q_WORKERS)"
         )
-        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+        parser.add_argument(
+            "--server", choices=WEB_SERVERS, default=DEFAULT_WEB_SERVER, help="the web server"
+        )
+        parser.add_argument("--web-workers", type=int, default=2, help="web server workers (4 threads each)")
         parser.add_argument(
             "--worker-nice",
             type=int,
@@ -130,7 +135,7 @@ class Command(BaseCommand):
             "(README, production): acknowledgements first, 0 for equal shares",
         )
         parser.add_argument(
-            "--url", default="", help="use this running OrderHub instead of starting gunicorn"
+            "--url", default="", help="use this running OrderHub instead of starting a web server"
         )
         parser.add_argument(
             "--no-start-workers", action="store_true", help="qcluster processes are already running"
@@ -194,27 +199,7 @@ class Command(BaseCommand):
         commands = []
         if not o["url"]:
             commands.append(
-                (
-                    "gunicorn",
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "orderhub.wsgi",
-                        "-w",
-                        str(o["web_workers"]),
-                        "-b",
-                        f"127.0.0.1:{port}",
-                        "--worker-class",
-                        "gthread",
-                        "--threads",
-                        "4",
-                        "--keep-alive",
-                        "5",
-                        "--log-level",
-                        "warning",
-                    ],
-                )
+                (o["server"], web_server_command(o["server"], port=port, workers=o["web_workers"]))
             )
         if not o["no_start_workers"]:
             commands += [
