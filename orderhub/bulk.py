@@ -67,6 +67,9 @@ def _reserve_ids(connection, table: str, column: str, count: int) -> list[int]:
         if key not in _sequences:
             quoted = connection.ops.quote_name(table)
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quoted, column])
-            _sequences[key] = cursor.fetchone()[0]
+            (sequence,) = cursor.fetchone()
+            if sequence is None:
+                raise ValueError(f"{table}.{column} has no sequence: set the ids before bulk_insert")
+            _sequences[key] = sequence
         cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_sequences[key], count])
         return [pk for (pk,) in cursor.fetchall()]

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from orderhub.bulk import bulk_insert
+from orderhub.bulk import _reserve_ids, bulk_insert
 from orderhub.models import ActorType, Order, OrderEvent
 from tests.factories import make_shop
 
@@ -94,3 +94,12 @@ def test_nothing_to_insert_is_no_query():
     with CaptureQueriesContext(connection) as queries:
         assert bulk_insert([]) == []
     assert not queries.captured_queries
+
+
+@pytest.mark.postgres
+def test_a_table_without_an_id_sequence_is_refused_clearly():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bulk_no_sequence (id bigint PRIMARY KEY)")
+
+    with pytest.raises(ValueError, match=r"bulk_no_sequence\.id has no sequence"):
+        _reserve_ids(connection, "bulk_no_sequence", "id", 2)
