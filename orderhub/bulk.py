@@ -38,16 +38,22 @@ def bulk_insert(objs: Iterable[M], *, batch_size: int = 1000) -> list[M]:
     ids = _reserve_ids(connection, meta.db_table, meta.pk.column, len(unnumbered))
     for obj, pk in zip(unnumbered, ids, strict=True):
         obj.pk = pk
-    fields = [field for field in meta.concrete_fields if not field.generated]
-    rows = [
-        tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)
-        for obj in objs
-    ]
-    copy_rows(connection, meta.db_table, [field.column for field in fields], rows)
+    copy_rows(connection, meta.db_table, *copy_values(connection, model, objs))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def copy_values(connection, model: type[Model], objs: Iterable[Model]) -> tuple[list[str], list[tuple]]:
+    """The columns and, per new instance, its database values in their order, as an insert writes them
+    (auto_now fields filled, values prepared by their fields)."""
+    fields = [field for field in model._meta.concrete_fields if not field.generated]
+    rows = [
+        tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)
+        for obj in objs
+    ]
+    return [field.column for field in fields], rows
 
 
 def copy_rows(connection, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:

@@ -7,11 +7,19 @@ the same application (docs/benchmarks.md). gunicorn stays available to compare a
 
 from __future__ import annotations
 
+import socket
 import sys
 
 WEB_SERVERS = ("granian", "gunicorn")
 DEFAULT_WEB_SERVER = "granian"
 WSGI_APPLICATION = "orderhub.wsgi:application"
+
+
+def free_port() -> int:
+    """A local port nothing listens on now, for a server started next."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def web_server_command(server: str, *, port: int, workers: int, threads: int = 4) -> list[str]:

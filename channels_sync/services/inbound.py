@@ -157,7 +157,7 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
     # The connection itself, not the thread-local proxy: fields read it for every value they prepare.
     db = connections[router.db_for_write(InboundEvent)]
     params = [field.get_db_prep_save(row[field.attname], db) for row in rows for field in INSERTED_FIELDS]
-    sql = _insert_sql(db.vendor, len(rows))
+    sql = _insert_sql(db.alias, len(rows))
     if db.vendor == "postgresql":
         db.ensure_connection()
         db.validate_no_broken_transaction()
@@ -170,9 +170,9 @@ def _insert_new(rows: list[dict]) -> list[tuple[int, str]]:
 
 
 @functools.lru_cache(maxsize=16)
-def _insert_sql(vendor: str, row_count: int) -> str:
-    """The INSERT for so many rows (one, for a push), written once per process and database kind."""
-    quote = connections[router.db_for_write(InboundEvent)].ops.quote_name
+def _insert_sql(alias: str, row_count: int) -> str:
+    """The INSERT for so many rows (one, for a push), written once per process and database."""
+    quote = connections[alias].ops.quote_name
     row_placeholders = f"({', '.join(['%s'] * len(INSERTED_FIELDS))})"
     table, columns = quote(InboundEvent._meta.db_table), ", ".join(quote(f.column) for f in INSERTED_FIELDS)
     values = ", ".join([row_placeholders] * row_count)

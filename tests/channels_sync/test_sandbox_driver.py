@@ -9,7 +9,6 @@ fetches go to a real RunningSandbox over HTTP, as in production.
 
 import io
 import random
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -29,6 +28,7 @@ from channels_sync.sandbox.server import PLATFORMS, RunningSandbox
 from channels_sync.services.inbound import inbound_drain
 from channels_sync.services.pull import shop_pull
 from orderhub.models import Order, Shop
+from orderhub.web_server import free_port
 from tests.channels_sync.conftest import PUSH_PLATFORMS, recent, sandbox_shop
 
 pytestmark = pytest.mark.django_db
@@ -71,12 +71,6 @@ def driver(sandbox, http, platforms, *, hooks=HOOKS) -> SandboxDriver:
 
 def sandbox_orders(sandbox, platform):
     return sandbox.state.shop_orders(platform, DEMO_SHOP_IDS[platform])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_ticks_create_orders_on_every_platform_none_unpaid_on_pdd_or_jd(sandbox, hooks_http):

@@ -2,7 +2,6 @@
 included. The servers run as child processes, as in bench_ingest and simulate_peak."""
 
 import os
-import socket
 import subprocess
 import time
 
@@ -10,21 +9,15 @@ import httpx
 import pytest
 from django.conf import settings
 
-from orderhub.web_server import WEB_SERVERS, web_server_command
+from orderhub.web_server import WEB_SERVERS, free_port, web_server_command
 
 START_TIMEOUT_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(params=WEB_SERVERS)
 def served(request, tmp_path):
     """A base URL where the chosen server answers, stopped after the test."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("wb")
     # What the test asks needs no database; the server must not reach for the real one.
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "orderhub.settings", "DATABASE_URL": "sqlite://:memory:"}

@@ -5,7 +5,6 @@ workers turning them into orders."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,19 +31,13 @@ from channels_sync.models import InboundEvent
 from channels_sync.platforms.registry import PLATFORM_NAMES
 from orderhub.models import Hold, Order, OrderEvent, OrderLine, OrderLineSku
 from orderhub.planner_stats import autovacuum_stand_in
-from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, web_server_command
+from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, free_port, web_server_command
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 15
 # A drain worker left behind by a bench that was killed outright stops by itself after this long idle.
 ORPHAN_IDLE_EXIT_SECONDS = 120
 INGEST_TABLES = [InboundEvent, Order, OrderLine, OrderLineSku, OrderEvent, Hold]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _tail(log: Path, lines: int = 15) -> str:
@@ -153,7 +146,7 @@ class Command(BaseCommand):
             warmup=options["warmup"],
         )
         self._check(plan, options)
-        port = _free_port()
+        port = free_port()
         hook_url = f"http://127.0.0.1:{port}/hooks/{plan.platform}/"
         try:
             shop, platform_shop = bench_shop_create(plan.platform)

@@ -22,18 +22,11 @@ from channels_sync.platforms.registry import PLATFORM_NAMES, get_adapter
 from channels_sync.sandbox.core import SandboxShop, SandboxState
 from channels_sync.sandbox.generator import generate_order
 from channels_sync.sandbox.server import platform_module
-from orderhub.bulk import copy_rows
+from orderhub.bulk import copy_rows, copy_values
 from orderhub.models import Order, OrderLine, Shop
 from orderhub.services.upsert import _amounts, _line, _scalar_fields
 
 CURRENCIES = {"shopee": "SGD", "lazada": "SGD", "shopify": "USD"}
-
-
-def _rows(model, objects) -> tuple[list[str], list[tuple]]:
-    fields = [f for f in model._meta.concrete_fields]
-    columns = [f.column for f in fields]
-    rows = [tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields) for obj in objects]
-    return columns, rows
 
 
 class Command(BaseCommand):
@@ -115,8 +108,8 @@ class Command(BaseCommand):
                 row.pk = len(lines) + 1
                 lines.append(row)
         columns = {}
-        columns["order"], order_rows = _rows(Order, orders)
-        columns["line"], line_rows = _rows(OrderLine, lines)
+        columns["order"], order_rows = copy_values(connection, Order, orders)
+        columns["line"], line_rows = copy_values(connection, OrderLine, lines)
         return order_rows, line_rows, columns
 
     def _copy_once(self, order_rows, line_rows, columns) -> float:

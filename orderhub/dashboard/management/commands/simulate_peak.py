@@ -47,17 +47,11 @@ from orderhub.dashboard.peak import (
 from orderhub.dashboard.peak import figures as peak_figures
 from orderhub.models import Order
 from orderhub.planner_stats import autovacuum_stand_in
-from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, web_server_command
+from orderhub.web_server import DEFAULT_WEB_SERVER, WEB_SERVERS, free_port, web_server_command
 
 READY_TIMEOUT_SECONDS = 40
 LEFTOVER_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _tail(log: Path, lines: int = 20) -> str:
@@ -194,7 +188,7 @@ class Command(BaseCommand):
         if o["cluster_workers"]:
             env["Q_WORKERS"] = str(o["cluster_workers"])
         cluster_workers = int(env.get("Q_WORKERS", settings.Q_CLUSTER["workers"]))
-        port = _free_port()
+        port = free_port()
         base_url = o["url"].rstrip("/") or f"http://127.0.0.1:{port}"
         commands = []
         if not o["url"]:
